@@ -1,0 +1,143 @@
+"""The `annotator` command line: each command parses its arguments, makes one
+core call and reports. Core errors become click errors (a message and a
+non-zero exit status), never a traceback."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from annotator import __version__
+from annotator.core import exporter
+from annotator.core.errors import AnnotatorError
+from annotator.core.formats import EXPORT_FORMATS, writer
+from annotator.core.importer import import_files
+from annotator.core.model import name_problem
+from annotator.core.paths import default_project_path, default_user, seeds_dir
+from annotator.core.store import Project
+
+
+class Settings:
+    def __init__(self, db: Path, user: str, db_given: bool):
+        self.db = db
+        self.user = user
+        self.db_given = db_given
+
+    def open_project(self) -> Project:
+        # Only the per-user default project is filled with the sample
+        # article; a project named with --db starts empty.
+        try:
+            return Project.open(self.db, seeds=None if self.db_given else seeds_dir())
+        except AnnotatorError as e:
+            raise click.ClickException(str(e)) from None
+
+
+def _check_user(ctx, param, value: str | None) -> str:
+    value = value or default_user()
+    problem = name_problem(value, "annotator name")
+    if problem:
+        raise click.BadParameter(problem)
+    return value
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), envvar="ANNOTATOR_DB",
+              help="Project file (SQLite). Env: ANNOTATOR_DB. "
+                   "Default: a per-user project holding the sample article.")
+@click.option("--user", callback=_check_user, envvar="ANNOTATOR_USER", metavar="NAME",
+              help="Your annotator name. Env: ANNOTATOR_USER. Default: your login name.")
+@click.version_option(__version__, prog_name="annotator")
+@click.pass_context
+def cli(ctx: click.Context, db: Path | None, user: str) -> None:
+    """Label spans of text (actor, organisation, date, quote) and export them.
+
+    With no command, opens the annotation window on the project.
+    """
+    ctx.obj = Settings(db or default_project_path(), user, db_given=db is not None)
+    if ctx.invoked_subcommand is None:
+        from annotator.gui.launch import run_gui  # Qt is only loaded for the window
+
+        sys.exit(run_gui(ctx.obj.db, ctx.obj.user, seeds=None if ctx.obj.db_given else seeds_dir()))
+
+
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--add-labels", is_flag=True,
+              help="Add labels the files use that the project does not have yet, "
+                   "instead of rejecting them.")
+@click.pass_obj
+def import_command(settings: Settings, files: tuple[Path, ...], add_labels: bool) -> None:
+    """Import .txt files (one document each) and .jsonl files (one per line).
+
+    Either every file is imported or, if any is bad, nothing is: each problem
+    is reported with its file and line. A document already in the project
+    (same name and text) is not added twice; its spans are merged. Spans on
+    a line without "annotator" belong to --user.
+    """
+    with settings.open_project() as project:
+        try:
+            result = import_files(project, files, annotator=settings.user, add_labels=add_labels)
+        except AnnotatorError as e:
+            raise click.ClickException(str(e)) from None
+    parts = [f"{result.documents_added} document{'s' if result.documents_added != 1 else ''} added"]
+    if result.documents_existing:
+        parts.append(f"{result.documents_existing} already present")
+    parts.append(f"{result.spans_added} span{'s' if result.spans_added != 1 else ''} added")
+    if result.labels_added:
+        parts.append(f"new labels: {', '.join(result.labels_added)}")
+    click.echo(f"Imported into {settings.db}: " + "; ".join(parts) + ".", err=True)
+
+
+@cli.command("export")
+@click.option("--format", "format_name", type=click.Choice(EXPORT_FORMATS), default="jsonl",
+              show_default=True, help="Output format.")
+@click.option("--annotator", metavar="NAME",
+              help="Export only this annotator's layer: exactly one line per document.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file (atomically) instead of standard output.")
+@click.pass_obj
+def export_command(settings: Settings, format_name: str, annotator: str | None, output: Path | None) -> None:
+    """Export every document with its spans, one JSON object per line.
+
+    \b
+    {"text": ..., "spans": [{"start", "end", "label", "text"}],
+     "annotator": ..., "meta": {"name": ...}}
+
+    Offsets count Unicode code points (Python string indices), end exclusive.
+    """
+    write = writer(format_name)
+    with settings.open_project() as project:
+        records = exporter.layers(project, annotator)
+        try:
+            if output is None:
+                out = click.get_text_stream("stdout", encoding="utf-8")
+                write(records, out)
+                out.flush()
+            else:
+                n = exporter.write_atomically(output, lambda f: write(records, f))
+                click.echo(f"Wrote {n} line{'s' if n != 1 else ''} to {output}.", err=True)
+        except AnnotatorError as e:
+            raise click.ClickException(str(e)) from None
+
+
+@cli.command("list")
+@click.pass_obj
+def list_command(settings: Settings) -> None:
+    """List the documents with each annotator's span count."""
+    with settings.open_project() as project:
+        counts = project.span_counts()
+        summaries = project.document_summaries(settings.user)
+    if not summaries:
+        click.echo(f"No documents in {settings.db} yet; add some with `annotator import FILE`.", err=True)
+        return
+    width = max(len(str(s.id)) for s in summaries)
+    for s in summaries:
+        layers = counts.get(s.id, {})
+        spans = ", ".join(f"{who}: {n}" for who, n in layers.items()) or "no spans"
+        click.echo(f"{s.id:>{width}}  {s.name}  ({s.length:,} characters; {spans})")
+
+
+def main() -> None:
+    cli(prog_name="annotator")

@@ -1,0 +1,48 @@
+"""Errors the core raises for things a user can fix.
+
+Every one of them carries a message fit to show as it is: the CLI turns them
+into `click.ClickException`, the GUI into a message box. Anything else that
+escapes the core is a bug.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+class AnnotatorError(Exception):
+    """Base class: a problem to report to the user, not a crash."""
+
+
+class InputError(AnnotatorError):
+    """Bad input in a file, located by path and (when known) line number."""
+
+    def __init__(self, path: str | os.PathLike | None, line: int | None, message: str):
+        self.path = os.fspath(path) if path is not None else None
+        self.line = line
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = self.path or "<input>"
+        if self.line is not None:
+            where = f"{where}, line {self.line}"
+        return f"{where}: {self.message}"
+
+
+class ImportRejected(AnnotatorError):
+    """One or more files failed validation; nothing was imported."""
+
+    def __init__(self, errors: list[InputError]):
+        self.errors = errors
+        shown = "\n".join(f"  {e}" for e in errors[:20])
+        more = f"\n  ... and {len(errors) - 20} more" if len(errors) > 20 else ""
+        super().__init__(f"Nothing was imported:\n{shown}{more}")
+
+
+class ProjectError(AnnotatorError):
+    """The project file cannot be opened or written as asked."""
+
+
+class SpanError(AnnotatorError):
+    """A span operation that cannot be done (bad offsets, duplicate, unknown label)."""

@@ -1,0 +1,174 @@
+"""JSONL: one document (and one annotator's spans) per line.
+
+Read: `{"text": str, "meta": {"name": ...}, "annotator": str,
+        "spans": [{"start", "end", "label", "text"?}]}` (spaCy/Prodigy) or
+       doccano's `"label": [[start, end, label], ...]`.
+Write: `{"text", "spans": [{"start", "end", "label", "text"}], "annotator", "meta"}`,
+       spans sorted by (start, end), UTF-8, not ASCII-escaped.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import IO, Any, Iterable
+
+from annotator.core.errors import ImportRejected, InputError
+from annotator.core.formats import ParsedDocument
+from annotator.core.model import name_problem, offsets_problem, unpaired_surrogate
+from annotator.core.textio import read_bytes
+
+# A file stops being read after this many bad lines; they are all reported.
+MAX_ERRORS_PER_FILE = 20
+
+
+def read(path: Path) -> list[ParsedDocument]:
+    data = read_bytes(path)
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(path, 1, "file is UTF-16; save it as UTF-8 and import it again")
+    documents: list[ParsedDocument] = []
+    errors: list[InputError] = []
+    # Split on \n only: a JSON string may hold a raw U+2028 or U+0085, which
+    # str.splitlines() would wrongly treat as a line break.
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        if raw.endswith(b"\r"):
+            raw = raw[:-1]
+        if not raw.strip():
+            continue
+        try:
+            documents.append(_parse_line(raw, path, number))
+        except InputError as e:
+            errors.append(e)
+            if len(errors) >= MAX_ERRORS_PER_FILE:
+                break
+    if errors:
+        if len(errors) == 1:
+            raise errors[0]
+        raise ImportRejected(errors)
+    if not documents:
+        raise InputError(path, None, "the file holds no documents (it is empty or blank)")
+    return documents
+
+
+def _parse_line(raw: bytes, path: Path, number: int) -> ParsedDocument:
+    def fail(message: str) -> InputError:
+        return InputError(path, number, message)
+
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise fail(f"not valid UTF-8 (byte 0x{raw[e.start]:02x} at byte {e.start + 1} of the line)") from None
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as e:
+        raise fail(f"malformed JSON: {e.msg} (column {e.colno})") from None
+    except RecursionError:
+        raise fail("malformed JSON: nested too deeply") from None
+    if not isinstance(obj, dict):
+        raise fail(f"expected a JSON object with a \"text\" field, found {_json_kind(obj)}")
+
+    text = obj.get("text")
+    if "text" not in obj:
+        raise fail('missing "text"')
+    if not isinstance(text, str):
+        raise fail(f'"text" must be a string, not {_json_kind(text)}')
+    if not text:
+        raise fail('"text" is empty: there is nothing to annotate')
+    bad = unpaired_surrogate(text)
+    if bad is not None:
+        raise fail(f'"text" holds an unpaired surrogate at offset {bad}, which is not valid Unicode')
+
+    meta = obj.get("meta", {})
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise fail(f'"meta" must be an object, not {_json_kind(meta)}')
+    try:
+        json.dumps(meta, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, RecursionError, ValueError):
+        raise fail('"meta" holds text that is not valid Unicode, or is nested too deeply') from None
+    name = meta.get("name")
+    if name is None or name == "":
+        name = f"{path.stem}:{number}"
+    elif not isinstance(name, str):
+        raise fail(f'"meta.name" must be a string, not {_json_kind(name)}')
+    meta = {k: v for k, v in meta.items() if k != "name"}
+
+    annotator = obj.get("annotator")
+    if annotator is not None:
+        problem = name_problem(annotator, "annotator")
+        if problem:
+            raise fail(f'"annotator": {problem}')
+
+    spans = []
+    for i, span in enumerate(_as_list(obj, "spans", fail)):
+        if not isinstance(span, dict):
+            raise fail(f'"spans" item {i + 1} must be an object with start, end and label')
+        for key in ("start", "end", "label"):
+            if key not in span:
+                raise fail(f'"spans" item {i + 1} has no "{key}"')
+        spans.append(_checked_span(text, span["start"], span["end"], span["label"],
+                                   span.get("text"), f'"spans" item {i + 1}', fail))
+    for i, item in enumerate(_as_list(obj, "label", fail)):
+        if not isinstance(item, list) or len(item) != 3:
+            raise fail(f'"label" item {i + 1} must be [start, end, label], found {json.dumps(item)[:60]}')
+        spans.append(_checked_span(text, item[0], item[1], item[2], None, f'"label" item {i + 1}', fail))
+
+    return ParsedDocument(name=name, text=text, meta=meta, annotator=annotator,
+                          spans=list(dict.fromkeys(spans)), source=str(path), line=number)
+
+
+def _as_list(obj: dict, key: str, fail) -> list:
+    value = obj.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise fail(f'"{key}" must be a list, not {_json_kind(value)}')
+    return value
+
+
+def _checked_span(text: str, start: Any, end: Any, label: Any, span_text: Any,
+                  where: str, fail) -> tuple[int, int, str]:
+    problem = offsets_problem(len(text), start, end)
+    if problem:
+        raise fail(f"{where}: {problem}")
+    problem = name_problem(label)
+    if problem:
+        raise fail(f"{where}: {problem}")
+    if span_text is not None and span_text != text[start:end]:
+        raise fail(f"{where}: its \"text\" {_short(span_text)} does not match the document text "
+                   f"at [{start}, {end}), which is {_short(text[start:end])}")
+    return (start, end, label)
+
+
+def _short(value: Any) -> str:
+    s = json.dumps(value, ensure_ascii=False)
+    return s if len(s) <= 60 else s[:57] + '..."'
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
+
+
+def write(layers: Iterable[dict], out: IO[str]) -> int:
+    """Write export records (see annotator.core.exporter) one per line.
+    Returns the number of lines written."""
+    n = 0
+    dumps = json.dumps
+    for record in layers:
+        out.write(dumps(record, ensure_ascii=False))
+        out.write("\n")
+        n += 1
+    return n

@@ -1,0 +1,111 @@
+"""Importing files into a project: all of them, or (on any error) none."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from annotator.core import labels as label_schema
+from annotator.core.errors import ImportRejected, InputError
+from annotator.core.formats import ParsedDocument, read_file
+from annotator.core.store import Project
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    documents_added: int
+    documents_existing: int
+    spans_added: int
+    labels_added: tuple[str, ...] = ()
+
+
+def text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def read_files(paths: Iterable[str | os.PathLike]) -> list[ParsedDocument]:
+    """Parse every file; raise ImportRejected listing every problem found."""
+    documents: list[ParsedDocument] = []
+    errors: list[InputError] = []
+    for path in paths:
+        try:
+            documents.extend(read_file(Path(path)))
+        except InputError as e:
+            errors.append(e)
+        except ImportRejected as e:
+            errors.extend(e.errors)
+    if errors:
+        raise ImportRejected(errors)
+    return documents
+
+
+def import_files(project: Project, paths: Iterable[str | os.PathLike], *,
+                 annotator: str | None, add_labels: bool = False) -> ImportResult:
+    """Read, check and store `paths` in one transaction.
+
+    `annotator` owns spans from lines that name no annotator. Unknown labels
+    are an error unless `add_labels`. A document already in the project
+    (same name and text) is not added again; its spans are merged.
+    """
+    documents = read_files(paths)
+    return import_documents(project, documents, annotator=annotator, add_labels=add_labels)
+
+
+def import_documents(project: Project, documents: list[ParsedDocument], *,
+                     annotator: str | None, add_labels: bool = False) -> ImportResult:
+    known = set(project.label_names())
+    new_labels = list(dict.fromkeys(label for doc in documents for *_, label in doc.spans
+                                    if label not in known))
+    if new_labels and not add_labels:
+        raise ImportRejected(_unknown_label_errors(documents, known))
+    if any(doc.spans and not (doc.annotator or annotator) for doc in documents):
+        raise ImportRejected([InputError(doc.source, doc.line, "spans without an annotator: "
+                                         "give the line an \"annotator\" or pass --user")
+                              for doc in documents if doc.spans and not (doc.annotator or annotator)])
+
+    added = existing = 0
+    with project.write() as conn:
+        added_labels = label_schema.add_labels(conn, new_labels) if new_labels else []
+        span_rows = []
+        for doc in documents:
+            digest = text_digest(doc.text)
+            row = conn.execute("SELECT id FROM documents WHERE name = ? AND text_sha256 = ?",
+                               (doc.name, digest)).fetchone()
+            if row:
+                doc_id = row[0]
+                existing += 1
+            else:
+                doc_id = conn.execute(
+                    "INSERT INTO documents (name, text, text_sha256, length, meta) VALUES (?, ?, ?, ?, ?)",
+                    (doc.name, doc.text, digest, len(doc.text), json.dumps(doc.meta, ensure_ascii=False)),
+                ).lastrowid
+                added += 1
+            owner = doc.annotator or annotator
+            span_rows.extend((doc_id, owner, label, start, end) for start, end, label in doc.spans)
+        changes_before = conn.total_changes
+        # OR IGNORE: a span already in the layer (re-import) is not an error.
+        conn.executemany(
+            'INSERT OR IGNORE INTO spans (doc_id, annotator, label, start, "end") VALUES (?, ?, ?, ?, ?)',
+            span_rows,
+        )
+        spans_added = conn.total_changes - changes_before
+    if added_labels:
+        project.forget_cached()
+    return ImportResult(added, existing, spans_added, tuple(label.name for label in added_labels))
+
+
+def _unknown_label_errors(documents: list[ParsedDocument], known: set[str]) -> list[InputError]:
+    known_list = ", ".join(sorted(known)) or "(none)"
+    errors = []
+    for doc in documents:
+        unknown = sorted({label for *_, label in doc.spans if label not in known})
+        if unknown:
+            errors.append(InputError(
+                doc.source, doc.line,
+                f"unknown label{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
+                f"known labels are {known_list} (pass --add-labels to add new ones)"))
+    return errors

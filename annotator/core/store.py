@@ -1,0 +1,304 @@
+"""The project file: one SQLite database, opened through sqlite-utils.
+
+Guarantees (see README, "Your data is safe"):
+- every write runs in its own `BEGIN IMMEDIATE` transaction and is committed
+  before the call returns, so a killed process loses nothing reported done;
+- WAL and a busy timeout let two processes share one file: a writer waits
+  for the other instead of failing with "database is locked";
+- the schema is created and upgraded by numbered migrations, after a backup
+  copy of the old file is written beside it; a file from a newer annotator,
+  or one that is not an annotator project, is refused and left untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from sqlite_utils import Database
+
+from annotator.core import labels as label_defaults
+from annotator.core.errors import ProjectError
+from annotator.core.migrations import MIGRATIONS, unknown_applied
+from annotator.core.model import (
+    DOCUMENT_STATUSES,
+    Document,
+    DocumentSummary,
+    Label,
+    Span,
+)
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_SECONDS = 30.0
+
+_SPAN_COLUMNS = 'start, "end", label, annotator, doc_id, id'
+
+
+def _span(row: tuple) -> Span:
+    return Span(*row)
+
+
+class Project:
+    """An open project file. Use `Project.open(path)`; close it when done."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, read_only: bool):
+        self.path = path
+        self.conn = conn
+        self.db = Database(conn)
+        self.read_only = read_only
+        self._labels: list[Label] | None = None
+        # Set when opening upgraded an older file: where its backup was written.
+        self.backup_path: Path | None = None
+
+    # ---------------------------------------------------------------- opening
+
+    @classmethod
+    def open(cls, path: str | os.PathLike, *, seeds: Path | None = None) -> "Project":
+        """Open (creating if needed) the project at `path`.
+
+        `seeds`: a folder of .txt files imported when the project is new.
+        """
+        path = Path(path)
+        existed = path.exists() and path.stat().st_size > 0
+        if existed:
+            _check_is_sqlite(path)
+        elif path.exists() and path.is_dir():
+            raise ProjectError(f"{path}: is a folder, not a project file")
+        read_only = existed and not _writable(path)
+        if not existed:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise ProjectError(f"{path}: cannot create the project folder: {e.strerror or e}") from None
+        conn = _connect(path, read_only)
+        project = cls(path, conn, read_only)
+        try:
+            project._prepare(is_new=not existed)
+        except BaseException:
+            conn.close()
+            raise
+        if not existed and seeds is not None:
+            from annotator.core.importer import import_files
+
+            seed_files = sorted(seeds.glob("*.txt"))
+            if seed_files:
+                import_files(project, seed_files, annotator=None)
+        return project
+
+    def _prepare(self, is_new: bool) -> None:
+        try:
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            if not self.read_only:
+                self.conn.execute("PRAGMA journal_mode = WAL")
+                # FULL: a commit is on disk before we report it, even if the
+                # machine loses power right after (WAL + NORMAL only survives
+                # a killed process).
+                self.conn.execute("PRAGMA synchronous = FULL")
+            newer = unknown_applied(self.db)
+            if newer:
+                raise ProjectError(
+                    f"{self.path}: this project was written by a newer version of annotator "
+                    f"(it has schema changes {', '.join(newer)}); upgrade annotator to open it. "
+                    "The file was not changed."
+                )
+            pending = MIGRATIONS.pending(self.db)
+            if pending:
+                if self.read_only:
+                    raise ProjectError(
+                        f"{self.path}: this project needs upgrading but is read-only; "
+                        "open a writable copy instead"
+                    )
+                if not is_new:
+                    self.backup_path = self._backup_before_upgrade()
+                with self.write():
+                    MIGRATIONS.apply(self.db)
+                    if is_new:
+                        label_defaults.insert_defaults(self.conn)
+        except sqlite3.DatabaseError as e:
+            raise ProjectError(f"{self.path}: cannot be opened as an annotator project: {e}") from None
+
+    def _backup_before_upgrade(self) -> Path:
+        applied = MIGRATIONS.applied(self.db)
+        version = applied[-1].name if applied else "unversioned"
+        backup = self.path.with_name(f"{self.path.name}.backup-{version}")
+        n = 1
+        while backup.exists():
+            n += 1
+            backup = self.path.with_name(f"{self.path.name}.backup-{version}-{n}")
+        # sqlite's online backup copies a consistent snapshot even while
+        # another process is writing, which a file copy would not.
+        dest = sqlite3.connect(backup)
+        try:
+            self.conn.backup(dest)
+        finally:
+            dest.close()
+        return backup
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Project":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # --------------------------------------------------------- transactions
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, begun IMMEDIATE so that it waits for other
+        writers up front instead of failing half-way with 'database is locked'.
+        Committed on leaving the block; rolled back on any error."""
+        if self.read_only:
+            raise ProjectError(f"{self.path}: the project is open read-only; nothing was changed")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:
+            raise ProjectError(f"{self.path}: could not start writing: {e}") from None
+        try:
+            yield self.conn
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as e:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise ProjectError(f"{self.path}: the change could not be saved and was undone: {e}") from None
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+
+    def forget_cached(self) -> None:
+        """Drop cached data (the label schema) after it changed, here or in
+        another process (see data_version)."""
+        self._labels = None
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits; poll it to notice
+        another annotator's work."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    # ----------------------------------------------------------------- labels
+
+    def labels(self) -> list[Label]:
+        if self._labels is None:
+            rows = self.conn.execute(
+                "SELECT name, color, hotkey, mnemonic, description FROM labels ORDER BY position, name"
+            )
+            self._labels = [Label(*row) for row in rows]
+        return self._labels
+
+    def label_names(self) -> list[str]:
+        return [label.name for label in self.labels()]
+
+    # -------------------------------------------------------------- documents
+
+    def document(self, doc_id: int) -> Document:
+        row = self.conn.execute(
+            "SELECT id, name, text, meta FROM documents WHERE id = ?", (doc_id,)
+        ).fetchone()
+        if row is None:
+            raise ProjectError(f"{self.path}: there is no document with id {doc_id}")
+        return Document(row[0], row[1], row[2], json.loads(row[3]))
+
+    def document_count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+
+    def document_summaries(self, annotator: str, name_filter: str = "") -> list[DocumentSummary]:
+        """Every document (without its text) with `annotator`'s span count and status."""
+        rows = self.conn.execute(
+            """
+            SELECT d.id, d.name, d.length, COALESCE(c.n, 0), COALESCE(s.status, 'new')
+            FROM documents d
+            LEFT JOIN (SELECT doc_id, count(*) AS n FROM spans WHERE annotator = ?
+                       GROUP BY doc_id) c ON c.doc_id = d.id
+            LEFT JOIN document_status s ON s.doc_id = d.id AND s.annotator = ?
+            WHERE instr(lower(d.name), lower(?)) > 0
+            ORDER BY d.name, d.id
+            """,
+            (annotator, annotator, name_filter),
+        )
+        return [DocumentSummary(*row) for row in rows]
+
+    def span_counts(self) -> dict[int, dict[str, int]]:
+        """{doc_id: {annotator: number of spans}} for every annotated document."""
+        counts: dict[int, dict[str, int]] = {}
+        rows = self.conn.execute(
+            "SELECT doc_id, annotator, count(*) FROM spans GROUP BY doc_id, annotator ORDER BY doc_id, annotator"
+        )
+        for doc_id, annotator, n in rows:
+            counts.setdefault(doc_id, {})[annotator] = n
+        return counts
+
+    def status(self, doc_id: int, annotator: str) -> str:
+        row = self.conn.execute(
+            "SELECT status FROM document_status WHERE doc_id = ? AND annotator = ?", (doc_id, annotator)
+        ).fetchone()
+        return row[0] if row else DOCUMENT_STATUSES[0]
+
+    # ------------------------------------------------------------------ spans
+
+    def spans(self, doc_id: int, annotator: str | None = None) -> list[Span]:
+        """Spans of one document, sorted by (start, end); one layer or all."""
+        if annotator is None:
+            rows = self.conn.execute(
+                f'SELECT {_SPAN_COLUMNS} FROM spans WHERE doc_id = ? ORDER BY start, "end", label, annotator',
+                (doc_id,),
+            )
+        else:
+            rows = self.conn.execute(
+                f'SELECT {_SPAN_COLUMNS} FROM spans WHERE doc_id = ? AND annotator = ? '
+                'ORDER BY start, "end", label',
+                (doc_id, annotator),
+            )
+        return [_span(row) for row in rows]
+
+    def span(self, span_id: int) -> Span | None:
+        row = self.conn.execute(f"SELECT {_SPAN_COLUMNS} FROM spans WHERE id = ?", (span_id,)).fetchone()
+        return _span(row) if row else None
+
+    def annotators(self, doc_id: int | None = None) -> list[str]:
+        """Annotators with at least one span (in one document, or anywhere)."""
+        if doc_id is None:
+            rows = self.conn.execute("SELECT DISTINCT annotator FROM spans ORDER BY annotator")
+        else:
+            rows = self.conn.execute(
+                "SELECT DISTINCT annotator FROM spans WHERE doc_id = ? ORDER BY annotator", (doc_id,)
+            )
+        return [row[0] for row in rows]
+
+
+def _check_is_sqlite(path: Path) -> None:
+    try:
+        with open(path, "rb") as f:
+            header = f.read(len(SQLITE_HEADER))
+    except OSError as e:
+        raise ProjectError(f"{path}: cannot be read: {e.strerror or e}") from None
+    if header != SQLITE_HEADER:
+        raise ProjectError(
+            f"{path}: is not an annotator project (not a SQLite database); it was not changed"
+        )
+
+
+def _writable(path: Path) -> bool:
+    # WAL needs to create -wal and -shm files beside the project.
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def _connect(path: Path, read_only: bool) -> sqlite3.Connection:
+    # isolation_level=None: we begin and commit transactions ourselves
+    # (see Project.write), so Python's sqlite3 never opens one implicitly.
+    try:
+        if read_only:
+            uri = path.resolve().as_uri() + "?mode=ro"
+            return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS,
+                                   isolation_level=None, check_same_thread=False)
+        return sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS,
+                               isolation_level=None, check_same_thread=False)
+    except sqlite3.Error as e:
+        raise ProjectError(f"{path}: cannot be opened: {e}") from None
+
