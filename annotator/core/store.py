@@ -115,8 +115,11 @@ class Project:
                 if not is_new:
                     self.backup_path = self._backup_before_upgrade()
                 with self.write():
+                    # Look again inside the lock: another process may have
+                    # created or upgraded the same file since we looked.
+                    fresh_schema = not self.db["labels"].exists()
                     MIGRATIONS.apply(self.db)
-                    if is_new:
+                    if fresh_schema:
                         label_defaults.insert_defaults(self.conn)
         except sqlite3.DatabaseError as e:
             raise ProjectError(f"{self.path}: cannot be opened as an annotator project: {e}") from None
