@@ -4,7 +4,10 @@ non-zero exit status), never a traceback."""
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import sys
+import unicodedata
 from pathlib import Path
 
 import click
@@ -34,6 +37,31 @@ class Settings:
             raise click.ClickException(str(e)) from None
 
 
+class _Group(click.Group):
+    """Turns any problem a command meets into a message and exit status 1,
+    never a traceback: core errors, and SQLite errors from a file that was
+    damaged after it was opened."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except AnnotatorError as e:
+            raise click.ClickException(str(e)) from None
+        except sqlite3.DatabaseError as e:
+            where = ctx.obj.db if isinstance(ctx.obj, Settings) else "the project"
+            raise click.ClickException(
+                f"{where}: the project file could not be read or written ({e}); "
+                "it may be damaged or another program may hold it") from None
+
+
+def _printable(text: str) -> str:
+    """A name as one safe terminal line: control characters (newlines,
+    escape sequences) are shown as escapes instead of acting on the terminal."""
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) in ("Cc", "Zl", "Zp")
+        else ch for ch in text)
+
+
 def _check_user(ctx, param, value: str | None) -> str:
     value = value or default_user()
     problem = name_problem(value, "annotator name")
@@ -42,7 +70,7 @@ def _check_user(ctx, param, value: str | None) -> str:
     return value
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), envvar="ANNOTATOR_DB",
               help="Project file (SQLite). Env: ANNOTATOR_DB. "
                    "Default: a per-user project holding the sample article.")
@@ -113,8 +141,18 @@ def export_command(settings: Settings, format_name: str, annotator: str | None, 
         try:
             if output is None:
                 out = click.get_text_stream("stdout", encoding="utf-8")
-                write(records, out)
-                out.flush()
+                try:
+                    write(records, out)
+                    out.flush()
+                except BrokenPipeError:
+                    # The reader stopped early (`annotator export | head`): not an
+                    # error worth a message. Point stdout at devnull so Python's
+                    # final flush does not complain either.
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                    sys.exit(1)
+                except OSError as e:
+                    raise click.ClickException(
+                        f"the export could not be written to standard output: {e.strerror or e}") from None
             else:
                 n = exporter.write_atomically(output, lambda f: write(records, f))
                 click.echo(f"Wrote {n} line{'s' if n != 1 else ''} to {output}.", err=True)
@@ -136,7 +174,8 @@ def list_command(settings: Settings) -> None:
     for s in summaries:
         layers = counts.get(s.id, {})
         spans = ", ".join(f"{who}: {n}" for who, n in layers.items()) or "no spans"
-        click.echo(f"{s.id:>{width}}  {s.name}  ({s.length:,} characters; {spans})")
+        spans = _printable(spans)
+        click.echo(f"{s.id:>{width}}  {_printable(s.name)}  ({s.length:,} characters; {spans})")
 
 
 def main() -> None:

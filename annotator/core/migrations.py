@@ -66,6 +66,13 @@ def _initial(db: Database) -> None:
         )""")
 
 
+@_migration("0002_spans_by_label")
+def _spans_by_label(db: Database) -> None:
+    # Renaming a label cascades to its spans, and removing one checks that no
+    # span uses it: both look spans up by label, a full scan without this.
+    db.execute("CREATE INDEX spans_by_label ON spans (label)")
+
+
 def unknown_applied(db: Database) -> list[str]:
     """Migrations recorded in the file that this version does not know:
     the file was written by a newer annotator."""

@@ -92,19 +92,16 @@ class Project:
     def _prepare(self, is_new: bool) -> None:
         try:
             self.conn.execute("PRAGMA foreign_keys = ON")
+            if not is_new:
+                # Before anything may write (even switching to WAL rewrites
+                # the header): a file we must refuse is left byte for byte.
+                self._check_existing()
             if not self.read_only:
                 self.conn.execute("PRAGMA journal_mode = WAL")
                 # FULL: a commit is on disk before we report it, even if the
                 # machine loses power right after (WAL + NORMAL only survives
                 # a killed process).
                 self.conn.execute("PRAGMA synchronous = FULL")
-            newer = unknown_applied(self.db)
-            if newer:
-                raise ProjectError(
-                    f"{self.path}: this project was written by a newer version of annotator "
-                    f"(it has schema changes {', '.join(newer)}); upgrade annotator to open it. "
-                    "The file was not changed."
-                )
             pending = MIGRATIONS.pending(self.db)
             if pending:
                 if self.read_only:
@@ -112,7 +109,7 @@ class Project:
                         f"{self.path}: this project needs upgrading but is read-only; "
                         "open a writable copy instead"
                     )
-                if not is_new:
+                if MIGRATIONS.applied(self.db):
                     self.backup_path = self._backup_before_upgrade()
                 with self.write():
                     # Look again inside the lock: another process may have
@@ -122,7 +119,37 @@ class Project:
                     if fresh_schema:
                         label_defaults.insert_defaults(self.conn)
         except sqlite3.DatabaseError as e:
-            raise ProjectError(f"{self.path}: cannot be opened as an annotator project: {e}") from None
+            raise ProjectError(f"{self.path}: cannot be opened as an annotator project: {e} "
+                               "(the file is damaged or not a project); it was not changed") from None
+
+    def _check_existing(self) -> None:
+        """Refuse, without writing, a damaged file, another program's
+        database, or a project written by a newer annotator."""
+        problems = [row[0] for row in self.conn.execute("PRAGMA quick_check(3)")]
+        if problems != ["ok"]:
+            lines = [line for line in "\n".join(problems).splitlines()
+                     if line.strip() and not line.startswith("***")]
+            first = lines[0] if lines else "unknown damage"
+            raise ProjectError(
+                f"{self.path}: the project file is damaged ({first}); it was not changed. "
+                f"Restore it from a backup (for example a {self.path.name}.backup-* file beside it)."
+            )
+        newer = unknown_applied(self.db)
+        if newer:
+            raise ProjectError(
+                f"{self.path}: this project was written by a newer version of annotator "
+                f"(it has schema changes {', '.join(newer)}); upgrade annotator to open it. "
+                "The file was not changed."
+            )
+        if not MIGRATIONS.applied(self.db):
+            tables = [row[0] for row in self.conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                "ORDER BY name LIMIT 3")]
+            if tables:
+                raise ProjectError(
+                    f"{self.path}: is a SQLite database of another program (it has tables "
+                    f"{', '.join(tables)}), not an annotator project; it was not changed"
+                )
 
     def _backup_before_upgrade(self) -> Path:
         applied = MIGRATIONS.applied(self.db)

@@ -29,9 +29,7 @@ def decode_utf8(data: bytes, path: str | os.PathLike) -> str:
         data = data[len(codecs.BOM_UTF8):]
     nul = data.find(b"\x00")
     if nul != -1:
-        hint = ("it looks like UTF-16 without a byte-order mark; save it as UTF-8"
-                if _looks_like_utf16(data) else "it looks like a binary file, not text")
-        raise InputError(path, line_of(data, nul), f"file contains NUL bytes: {hint}")
+        raise InputError(path, line_of(data, nul), f"file contains NUL bytes: {binary_hint(data)}")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -42,6 +40,13 @@ def decode_utf8(data: bytes, path: str | os.PathLike) -> str:
             f"not valid UTF-8 (byte 0x{data[e.start]:02x} at byte {column} of the line); "
             "save the file as UTF-8 and import it again",
         ) from None
+
+
+def binary_hint(data: bytes) -> str:
+    """What a file holding NUL bytes probably is, said so a user can act on it."""
+    if _looks_like_utf16(data):
+        return "it looks like UTF-16 without a byte-order mark; save it as UTF-8"
+    return "it looks like a binary file, not text"
 
 
 def _looks_like_utf16(data: bytes) -> bool:

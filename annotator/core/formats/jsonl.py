@@ -16,7 +16,7 @@ from typing import IO, Any, Iterable
 from annotator.core.errors import ImportRejected, InputError
 from annotator.core.formats import ParsedDocument
 from annotator.core.model import name_problem, offsets_problem, unpaired_surrogate
-from annotator.core.textio import read_bytes
+from annotator.core.textio import binary_hint, line_of, read_bytes
 
 # A file stops being read after this many bad lines; they are all reported.
 MAX_ERRORS_PER_FILE = 20
@@ -28,6 +28,10 @@ def read(path: Path) -> list[ParsedDocument]:
         data = data[3:]
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(path, 1, "file is UTF-16; save it as UTF-8 and import it again")
+    # JSON text never holds a raw NUL byte: this is UTF-16 without a BOM, or binary.
+    nul = data.find(b"\x00")
+    if nul != -1:
+        raise InputError(path, line_of(data, nul), f"file contains NUL bytes: {binary_hint(data)}")
     documents: list[ParsedDocument] = []
     errors: list[InputError] = []
     # Split on \n only: a JSON string may hold a raw U+2028 or U+0085, which
@@ -61,11 +65,16 @@ def _parse_line(raw: bytes, path: Path, number: int) -> ParsedDocument:
     except UnicodeDecodeError as e:
         raise fail(f"not valid UTF-8 (byte 0x{raw[e.start]:02x} at byte {e.start + 1} of the line)") from None
     try:
-        obj = json.loads(line)
+        obj = json.loads(line, parse_constant=_reject_constant)
     except json.JSONDecodeError as e:
         raise fail(f"malformed JSON: {e.msg} (column {e.colno})") from None
     except RecursionError:
         raise fail("malformed JSON: nested too deeply") from None
+    except _NotJSON as e:
+        raise fail(f"malformed JSON: {e}") from None
+    except ValueError:
+        # int() refuses numbers of more than 4300 digits (CVE-2020-10735 guard).
+        raise fail("malformed JSON: a number has too many digits") from None
     if not isinstance(obj, dict):
         raise fail(f"expected a JSON object with a \"text\" field, found {_json_kind(obj)}")
 
@@ -118,6 +127,16 @@ def _parse_line(raw: bytes, path: Path, number: int) -> ParsedDocument:
 
     return ParsedDocument(name=name, text=text, meta=meta, annotator=annotator,
                           spans=list(dict.fromkeys(spans)), source=str(path), line=number)
+
+
+class _NotJSON(ValueError):
+    pass
+
+
+def _reject_constant(name: str):
+    # Python's json accepts NaN and Infinity, but they are not JSON: exporting
+    # them would write lines other tools cannot read.
+    raise _NotJSON(f"{name} is not a JSON value")
 
 
 def _as_list(obj: dict, key: str, fail) -> list:

@@ -1,0 +1,79 @@
+"""Small helpers shared by the core, CLI and reliability tests.
+
+They read the project file with plain sqlite3 (not through the code under
+test), so a bug in the store cannot hide itself from the check.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Iterable
+
+# Texts that break offset arithmetic in other annotation tools: each is kept
+# exactly, and code-point offsets into it must survive import and export.
+TRICKY_TEXTS = {
+    "emoji": "Hi 👋 there 😀😀 end",
+    "crlf": "line one\r\nline two\r\n\r\nline four",
+    "lone_cr": "old mac\rline\rendings",
+    "nbsp": "Mr\u00a0Smith paid\u00a0€5\u202f000",
+    "combining": "cafe\u0301 na\u0308ive Zoe\u0308 e\u0301\u0301",
+    "zwj": "family 👨\u200d👩\u200d👧\u200d👦 and flag 🏳\ufe0f\u200d🌈 ok",
+    "rtl": "English then עברית ואז العربية \u202bembedded\u202c done",
+    "astral": "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 𐍈 𠜎𠜱 math 𝑥²",
+    "separators": "para\u2028line\u2029para\u0085nel\ttab\x0bvt\x0cff",
+    "bom_inside": "starts\ufeffwith a zero-width no-break space inside",
+}
+
+
+def write_jsonl(path: Path, records: Iterable[dict | str]) -> Path:
+    """One record per line; a str is written as it is (for malformed lines)."""
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        for record in records:
+            f.write(record if isinstance(record, str) else json.dumps(record, ensure_ascii=False))
+            f.write("\n")
+    return path
+
+
+def read_jsonl(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.split("\n") if line]
+
+
+def snapshot(path: Path) -> dict:
+    """Everything a user could lose, read straight from the file."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return {
+            "documents": conn.execute(
+                "SELECT id, name, text, text_sha256, length, meta FROM documents ORDER BY id").fetchall(),
+            "spans": conn.execute(
+                'SELECT id, doc_id, annotator, label, start, "end" FROM spans ORDER BY id').fetchall(),
+            "labels": conn.execute(
+                "SELECT name, color, hotkey, mnemonic, description, position FROM labels "
+                "ORDER BY position").fetchall(),
+            "status": conn.execute(
+                "SELECT doc_id, annotator, status FROM document_status ORDER BY doc_id, annotator").fetchall(),
+        }
+    finally:
+        conn.close()
+
+
+def integrity(path: Path) -> str:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return conn.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def spans_as_text(path: Path) -> set[tuple]:
+    """Every span as (document name, annotator, label, start, end, covered text)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = conn.execute(
+            'SELECT d.name, s.annotator, s.label, s.start, s."end", d.text FROM spans s '
+            "JOIN documents d ON d.id = s.doc_id").fetchall()
+    finally:
+        conn.close()
+    return {(name, who, label, start, end, text[start:end]) for name, who, label, start, end, text in rows}

@@ -1,0 +1,326 @@
+"""The project file: creation, schema versions, refusing what it must not
+touch, read-only files and failed writes."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+
+import pytest
+from sqlite_utils import Database
+
+from annotator.core import ops
+from annotator.core.errors import ProjectError
+from annotator.core.importer import import_files
+from annotator.core.migrations import MIGRATIONS
+from annotator.core.store import Project
+from tests.core.helpers import integrity, snapshot, write_jsonl
+
+DEFAULT_LABELS = ["actor", "organisation", "date", "quote"]
+LATEST = [m.name for m in MIGRATIONS._migrations]
+
+
+def make_project_with_data(path, n_docs: int = 3) -> None:
+    with Project.open(path) as p:
+        with p.write() as conn:
+            for i in range(n_docs):
+                conn.execute(
+                    "INSERT INTO documents (name, text, text_sha256, length) VALUES (?, ?, ?, ?)",
+                    (f"doc{i}", f"text number {i} " * 50, f"sha{i}", len(f"text number {i} " * 50)))
+        ops.add_span(p, 1, "ann", "actor", 0, 4)
+
+
+def files_beside(path):
+    return sorted(f.name for f in path.parent.iterdir())
+
+
+def test_new_project_has_schema_labels_wal_and_full_sync(project, project_path):
+    assert project.label_names() == DEFAULT_LABELS
+    assert [m.name for m in MIGRATIONS.applied(project.db)] == LATEST
+    assert project.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert project.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert project.read_only is False
+    assert project.backup_path is None
+    assert all(len(label.color) == 7 and label.hotkey for label in project.labels())
+
+
+def test_reopening_changes_nothing_and_writes_no_backup(project_path):
+    make_project_with_data(project_path)
+    before = snapshot(project_path)
+    with Project.open(project_path) as p:
+        assert p.backup_path is None
+    assert snapshot(project_path) == before
+    assert not [n for n in files_beside(project_path) if ".backup" in n]
+
+
+def test_zero_byte_file_becomes_a_new_project(project_path):
+    project_path.write_bytes(b"")
+    with Project.open(project_path) as p:
+        assert p.label_names() == DEFAULT_LABELS
+        assert p.backup_path is None
+
+
+def _make_old_project(path) -> None:
+    """A project as annotator 0.1.0 wrote it: only the first migration."""
+    db = Database(path)
+    MIGRATIONS.apply(db, stop_before=LATEST[1:])
+    db.execute("INSERT INTO labels (name, color, hotkey, position) VALUES ('actor', '#E69F00', '1', 0)")
+    db.execute("INSERT INTO documents (name, text, text_sha256, length) VALUES ('old', 'old text', 'x', 8)")
+    db.execute("INSERT INTO spans (doc_id, annotator, label, start, \"end\") VALUES (1, 'ann', 'actor', 0, 3)")
+    db.conn.commit()
+    db.close()
+
+
+def test_older_schema_is_upgraded_after_a_backup_beside_it(project_path):
+    _make_old_project(project_path)
+    old_bytes = project_path.read_bytes()
+    old_data = snapshot(project_path)
+
+    with Project.open(project_path) as p:
+        backup = p.backup_path
+        assert [m.name for m in MIGRATIONS.applied(p.db)] == LATEST
+        assert "spans_by_label" in {i.name for i in p.db["spans"].indexes}
+        assert [(s.start, s.end, s.label) for s in p.spans(1)] == [(0, 3, "actor")]
+
+    assert backup is not None and backup.parent == project_path.parent
+    assert backup.name.startswith(project_path.name + ".backup-")
+    # The backup is the old file's content, still at the old version.
+    assert snapshot(backup) == old_data
+    with sqlite3.connect(backup) as conn:
+        assert [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations")] == LATEST[:1]
+    assert len(old_bytes) > 0 and integrity(backup) == "ok"
+    assert snapshot(project_path) == old_data  # the upgrade kept every row
+
+
+def test_second_upgrade_backup_does_not_overwrite_the_first(project_path, tmp_path):
+    _make_old_project(project_path)
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(project_path.read_bytes())
+    with Project.open(project_path) as p:
+        first = p.backup_path
+    first_bytes = first.read_bytes()
+    # Put the old file back and upgrade again: a new backup name, the first kept.
+    os.replace(copy, project_path)
+    with Project.open(project_path) as p:
+        second = p.backup_path
+    assert second != first and second.exists()
+    assert first.read_bytes() == first_bytes
+
+
+def test_newer_schema_is_refused_and_left_byte_for_byte(project_path):
+    make_project_with_data(project_path)
+    with sqlite3.connect(project_path) as conn:
+        conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+                     "VALUES ('annotator', '9999_from_the_future', '2030-01-01')")
+    conn.close()
+    before = project_path.read_bytes()
+    listing = files_beside(project_path)
+
+    with pytest.raises(ProjectError) as e:
+        Project.open(project_path)
+    message = str(e.value)
+    assert str(project_path) in message
+    assert "newer version" in message and "9999_from_the_future" in message
+    assert project_path.read_bytes() == before
+    assert files_beside(project_path) == listing  # no backup, no -wal left behind
+
+
+@pytest.mark.parametrize("content", [
+    b"this is a plain text file, not a database\n" * 10,
+    b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8,
+    b"SQLite format 2\x00" + b"\x00" * 200,
+], ids=["text", "binary", "almost-sqlite"])
+def test_a_file_that_is_not_sqlite_is_refused_and_not_overwritten(project_path, content):
+    project_path.write_bytes(content)
+    with pytest.raises(ProjectError) as e:
+        Project.open(project_path)
+    assert str(project_path) in str(e.value)
+    assert "not a SQLite database" in str(e.value)
+    assert project_path.read_bytes() == content
+    assert files_beside(project_path) == [project_path.name]
+
+
+def test_another_programs_sqlite_database_is_refused_untouched(project_path):
+    with sqlite3.connect(project_path) as conn:
+        conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount REAL)")
+        conn.execute("INSERT INTO invoices (amount) VALUES (9.5)")
+    conn.close()
+    before = project_path.read_bytes()
+    with pytest.raises(ProjectError) as e:
+        Project.open(project_path)
+    assert "not an annotator project" in str(e.value) and "invoices" in str(e.value)
+    assert project_path.read_bytes() == before
+    assert files_beside(project_path) == [project_path.name]
+
+
+def _checkpointed_project(path, n_docs=400) -> bytes:
+    make_project_with_data(path, n_docs)
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    for suffix in ("-wal", "-shm"):
+        try:
+            os.remove(f"{path}{suffix}")
+        except FileNotFoundError:
+            pass
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("damage", ["truncated-half", "truncated-odd", "garbage-page", "garbage-schema"])
+def test_a_damaged_project_gets_a_clear_error_and_is_never_overwritten(project_path, damage):
+    data = bytearray(_checkpointed_project(project_path))
+    assert len(data) > 8 * 4096
+    if damage == "truncated-half":
+        data = data[: len(data) // 2]
+    elif damage == "truncated-odd":
+        data = data[: len(data) - 4096 * 3 - 123]
+    elif damage == "garbage-page":
+        page = len(data) // 4096 // 2
+        data[page * 4096: page * 4096 + 4096] = bytes((i * 37 + 11) % 256 for i in range(4096))
+    else:
+        data[100:1100] = b"\xff" * 1000
+    project_path.write_bytes(bytes(data))
+
+    with pytest.raises(ProjectError) as e:
+        Project.open(project_path)
+    message = str(e.value)
+    assert str(project_path) in message
+    assert "damaged" in message and "not changed" in message
+    assert project_path.read_bytes() == bytes(data)
+    assert not [n for n in files_beside(project_path) if ".backup" in n]
+
+
+def test_a_folder_is_not_a_project(tmp_path):
+    with pytest.raises(ProjectError, match="folder"):
+        Project.open(tmp_path)
+
+
+def _open_as_if_read_only(monkeypatch, path) -> Project:
+    # The suite may run as root, for whom chmod does not stop writes; make the
+    # permission check answer as it would for a normal user. The connection is
+    # still opened by SQLite in mode=ro, which SQLite itself enforces.
+    from annotator.core import store
+    monkeypatch.setattr(store, "_writable", lambda p: False)
+    return Project.open(path)
+
+
+def test_read_only_project_opens_read_only_and_refuses_writes_clearly(project_path, monkeypatch, tmp_path):
+    make_project_with_data(project_path)
+    before = snapshot(project_path)
+    bytes_before = project_path.read_bytes()
+    source = write_jsonl(tmp_path / "more.jsonl", [{"text": "more", "spans": []}])
+    with _open_as_if_read_only(monkeypatch, project_path) as p:
+        assert p.read_only is True
+        assert p.document_count() == 3 and len(p.spans(1)) == 1  # reading works
+        span_id = p.spans(1)[0].id
+        for attempt in (lambda: ops.add_span(p, 1, "ann", "date", 5, 9),
+                        lambda: ops.remove_span(p, span_id),
+                        lambda: ops.set_status(p, 1, "ann", "done"),
+                        lambda: import_files(p, [source], annotator="ann")):
+            with pytest.raises(ProjectError, match="read-only"):
+                attempt()
+        # Even a write that bypassed Project.write is stopped by SQLite.
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            p.conn.execute("DELETE FROM spans")
+    assert snapshot(project_path) == before
+    assert project_path.read_bytes() == bytes_before
+
+
+def test_read_only_project_needing_upgrade_is_refused_untouched(project_path, monkeypatch):
+    _make_old_project(project_path)
+    before = project_path.read_bytes()
+    with pytest.raises(ProjectError, match="read-only"):
+        _open_as_if_read_only(monkeypatch, project_path)
+    assert project_path.read_bytes() == before
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
+def test_chmod_read_only_file_opens_read_only(project_path):
+    make_project_with_data(project_path)
+    project_path.chmod(0o444)
+    try:
+        with Project.open(project_path) as p:
+            assert p.read_only
+            with pytest.raises(ProjectError, match="read-only"):
+                ops.add_span(p, 1, "ann", "date", 5, 9)
+    finally:
+        project_path.chmod(0o644)
+
+
+def test_a_failed_write_is_reported_rolled_back_and_the_project_stays_usable(project, project_path, tmp_path):
+    # PRAGMA max_page_count makes SQLite answer "database or disk is full",
+    # as a full disk would.
+    ops.add_span(project, *_one_doc(project), "ann", "actor", 0, 2)
+    before = snapshot(project_path)
+    pages = project.conn.execute("PRAGMA page_count").fetchone()[0]
+    project.conn.execute(f"PRAGMA max_page_count = {pages + 2}")
+    big = write_jsonl(tmp_path / "big.jsonl",
+                      [{"text": f"document {i} " + "x" * 5000, "spans": [{"start": 0, "end": 8, "label": "actor"}]}
+                       for i in range(50)])
+    with pytest.raises(ProjectError) as e:
+        import_files(project, [big], annotator="ann")
+    assert "could not be saved" in str(e.value) and "full" in str(e.value)
+    assert snapshot(project_path) == before
+    assert integrity(project_path) == "ok"
+
+    project.conn.execute("PRAGMA max_page_count = 1073741823")
+    result = import_files(project, [big], annotator="ann")
+    assert result.documents_added == 50 and result.spans_added == 50
+
+
+def _one_doc(project) -> tuple[int]:
+    with project.write() as conn:
+        doc_id = conn.execute("INSERT INTO documents (name, text, text_sha256, length) "
+                              "VALUES ('d', 'hello world', 'h', 11)").lastrowid
+    return (doc_id,)
+
+
+def test_a_change_is_committed_before_the_call_returns(project, project_path):
+    (doc_id,) = _one_doc(project)
+    change = ops.add_span(project, doc_id, "ann", "actor", 0, 5)
+    # A separate connection (another process, or after a crash) sees it at once.
+    other = sqlite3.connect(project_path)
+    try:
+        rows = other.execute('SELECT id, start, "end", label FROM spans').fetchall()
+    finally:
+        other.close()
+    assert rows == [(change.added[0].id, 0, 5, "actor")]
+    assert not project.conn.in_transaction
+
+
+def test_a_second_writer_waits_instead_of_failing(project_path):
+    make_project_with_data(project_path)
+    holder = Project.open(project_path)
+    waiter = Project.open(project_path)
+    locked = threading.Event()
+
+    def hold_the_write_lock():
+        with holder.write():
+            locked.set()
+            time.sleep(0.6)
+
+    thread = threading.Thread(target=hold_the_write_lock)
+    thread.start()
+    try:
+        assert locked.wait(5)
+        t0 = time.monotonic()
+        ops.add_span(waiter, 1, "other", "date", 5, 9)  # must wait, not raise "locked"
+        waited = time.monotonic() - t0
+    finally:
+        thread.join()
+        holder.close()
+    assert waited > 0.2
+    assert [(s.annotator, s.label) for s in waiter.spans(1, "other")] == [("other", "date")]
+    waiter.close()
+
+
+def test_data_version_tells_another_connection_changed_the_file(project_path):
+    make_project_with_data(project_path)
+    with Project.open(project_path) as a, Project.open(project_path) as b:
+        seen = a.data_version()
+        assert a.data_version() == seen  # stable while nobody writes
+        ops.add_span(b, 1, "b", "date", 5, 9)
+        assert a.data_version() != seen
+        assert [s.annotator for s in a.spans(1, "b")] == ["b"]
