@@ -70,32 +70,54 @@ def import_documents(project: Project, documents: list[ParsedDocument], *,
     added = existing = 0
     with project.write() as conn:
         added_labels = label_schema.add_labels(conn, new_labels) if new_labels else []
+        # Dedup against what is stored with one pass over the (name,
+        # text_sha256) index rather than one query per document.
+        known_docs = _stored_documents(conn, {doc.name for doc in documents})
+        # One creation time for the whole import, in the schema's default
+        # format: evaluating the column default per row costs more than the
+        # rest of inserting a span.
+        now = conn.execute("SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')").fetchone()[0]
         span_rows = []
+        insert = conn.execute
         for doc in documents:
             digest = text_digest(doc.text)
-            row = conn.execute("SELECT id FROM documents WHERE name = ? AND text_sha256 = ?",
-                               (doc.name, digest)).fetchone()
-            if row:
-                doc_id = row[0]
+            doc_id = known_docs.get((doc.name, digest))
+            if doc_id is not None:
                 existing += 1
             else:
-                doc_id = conn.execute(
-                    "INSERT INTO documents (name, text, text_sha256, length, meta) VALUES (?, ?, ?, ?, ?)",
-                    (doc.name, doc.text, digest, len(doc.text), json.dumps(doc.meta, ensure_ascii=False)),
+                doc_id = insert(
+                    "INSERT INTO documents (name, text, text_sha256, length, meta, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (doc.name, doc.text, digest, len(doc.text),
+                     json.dumps(doc.meta, ensure_ascii=False) if doc.meta else "{}", now),
                 ).lastrowid
+                # The same document twice in one import is stored once.
+                known_docs[(doc.name, digest)] = doc_id
                 added += 1
-            owner = doc.annotator or annotator
-            span_rows.extend((doc_id, owner, label, start, end) for start, end, label in doc.spans)
+            if doc.spans:
+                owner = doc.annotator or annotator
+                span_rows.extend([(doc_id, owner, label, start, end, now) for start, end, label in doc.spans])
         changes_before = conn.total_changes
         # OR IGNORE: a span already in the layer (re-import) is not an error.
         conn.executemany(
-            'INSERT OR IGNORE INTO spans (doc_id, annotator, label, start, "end") VALUES (?, ?, ?, ?, ?)',
+            'INSERT OR IGNORE INTO spans (doc_id, annotator, label, start, "end", created_at) '
+            'VALUES (?, ?, ?, ?, ?, ?)',
             span_rows,
         )
         spans_added = conn.total_changes - changes_before
     if added_labels:
         project.forget_cached()
     return ImportResult(added, existing, spans_added, tuple(label.name for label in added_labels))
+
+
+def _stored_documents(conn, names: set[str]) -> dict[tuple[str, str], int]:
+    """{(name, text_sha256): id} of stored documents that have one of `names`."""
+    if not names:
+        return {}
+    # SQLite answers this from the UNIQUE (name, text_sha256) index alone, so
+    # it stays cheap in a large project: the texts are never read.
+    rows = conn.execute("SELECT name, text_sha256, id FROM documents")
+    return {(name, digest): doc_id for name, digest, doc_id in rows if name in names}
 
 
 def _unknown_label_errors(documents: list[ParsedDocument], known: set[str]) -> list[InputError]:

@@ -1,0 +1,99 @@
+"""Timing helpers and the result row every benchmark reports."""
+
+from __future__ import annotations
+
+import gc
+import os
+import shutil
+import statistics
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+@dataclass
+class Result:
+    """One line of the results table.
+
+    `limit`: ours/baseline must be at most this (None: no ratio target).
+    `absolute`: ours must be at most this, in `unit` (None: no absolute target).
+    """
+
+    name: str
+    baseline: float | None
+    ours: float
+    unit: str
+    target: str
+    limit: float | None = None
+    absolute: float | None = None
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.baseline is None or self.baseline <= 0:
+            return None
+        return self.ours / self.baseline
+
+    @property
+    def passed(self) -> bool:
+        ok = True
+        if self.limit is not None:
+            ok = ok and self.ratio is not None and self.ratio <= self.limit
+        if self.absolute is not None:
+            ok = ok and self.ours <= self.absolute
+        return ok
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+
+def timed(fn: Callable[[], object]) -> float:
+    """Seconds one call of fn takes (garbage collected first, so an earlier
+    run's garbage is not charged to this one)."""
+    gc.collect()
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def interleaved(baseline: Callable[[], float], ours: Callable[[], float], repeat: int) -> tuple[float, float]:
+    """Median seconds of `repeat` runs of each, alternating them so that a
+    slow patch of the machine hurts both alike. Each callable returns the
+    seconds it measured (so set-up can stay outside the timing)."""
+    b, o = [], []
+    for _ in range(repeat):
+        b.append(baseline())
+        o.append(ours())
+    return median(b), median(o)
+
+
+@contextmanager
+def scratch_dir(name: str) -> Iterator[Path]:
+    """A fresh folder under bench/out (the same disk a project would live on,
+    unlike a RAM-backed /tmp), removed afterwards."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=OUT))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def fresh_path(folder: Path, name: str) -> Path:
+    path = folder / name
+    for suffix in ("", "-wal", "-shm"):
+        p = Path(str(path) + suffix)
+        if p.exists():
+            os.remove(p)
+    return path
