@@ -1,0 +1,104 @@
+"""Every command of the window as data: (id, text, shortcuts, handler), and
+the menus as lists of ids.  Handlers are method names on MainWindow, so the
+table can be read (and the Help text checked) without building a window."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtGui import QAction, QKeySequence
+
+StandardKey = QKeySequence.StandardKey
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    id: str
+    text: str
+    shortcuts: tuple = ()
+    handler: str = ""
+    checkable: bool = False
+    tip: str = ""
+
+
+ACTIONS = (
+    ActionSpec("new_project", "&New project…", (StandardKey.New,), "new_project"),
+    ActionSpec("open_project", "&Open project…", (StandardKey.Open,), "open_project"),
+    ActionSpec("import_files", "&Import files…", ("Ctrl+I",), "import_files",
+               tip="Import .txt or .jsonl files into this project"),
+    ActionSpec("export_jsonl", "&Export JSONL…", ("Ctrl+E",), "export_jsonl",
+               tip="Write every document and every annotator's spans to a JSONL file"),
+    ActionSpec("switch_annotator", "Switch &annotator…", ("Ctrl+Shift+U",), "switch_annotator"),
+    ActionSpec("quit", "&Quit", (StandardKey.Quit, "Ctrl+Q"), "close"),
+    ActionSpec("undo", "&Undo", (StandardKey.Undo,), "undo"),
+    ActionSpec("redo", "&Redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "redo"),
+    ActionSpec("remove_span", "&Remove selected span", ("Delete", "Backspace"), "remove_selected_span"),
+    ActionSpec("clear_selection", "&Clear selection", ("Esc",), "clear_selection"),
+    ActionSpec("next_document", "&Next document", ("Ctrl+PgDown",), "next_document"),
+    ActionSpec("previous_document", "&Previous document", ("Ctrl+PgUp",), "previous_document"),
+    ActionSpec("mark_done", "Mark document &done", ("Ctrl+D",), "toggle_done",
+               tip="Mark this document done for you (again: back to in progress)"),
+    ActionSpec("font_larger", "&Larger text", (StandardKey.ZoomIn, "Ctrl++", "Ctrl+="), "font_larger"),
+    ActionSpec("font_smaller", "&Smaller text", (StandardKey.ZoomOut, "Ctrl+-"), "font_smaller"),
+    ActionSpec("other_layers", "Show &other annotators' spans", ("Ctrl+L",), "toggle_other_layers",
+               checkable=True),
+    ActionSpec("shortcuts", "&Keyboard shortcuts", (StandardKey.HelpContents, "F1"), "show_shortcuts"),
+    ActionSpec("about", "&About annotator", (), "show_about"),
+)
+
+MENUS = (
+    ("&File", ("new_project", "open_project", None, "import_files", "export_jsonl", None,
+               "switch_annotator", None, "quit")),
+    ("&Edit", ("undo", "redo", None, "remove_span", "clear_selection")),
+    ("&Document", ("next_document", "previous_document", None, "mark_done")),
+    ("&View", ("font_larger", "font_smaller", None, "other_layers")),
+    # "&Labels" is built from the project's label schema (see MainWindow).
+    ("&Help", ("shortcuts", "about")),
+)
+
+
+def build_actions(window) -> dict[str, QAction]:
+    actions = {}
+    for spec in ACTIONS:
+        action = QAction(spec.text, window)
+        action.setObjectName(spec.id)
+        keys = []
+        for shortcut in spec.shortcuts:
+            if isinstance(shortcut, StandardKey):
+                keys.extend(QKeySequence.keyBindings(shortcut))
+            else:
+                keys.append(QKeySequence(shortcut))
+        unique = []
+        for key in keys:
+            if not key.isEmpty() and key not in unique:
+                unique.append(key)
+        action.setShortcuts(unique)
+        action.setCheckable(spec.checkable)
+        if spec.tip:
+            action.setStatusTip(spec.tip)
+        handler = getattr(window, spec.handler)
+        if spec.checkable:
+            action.toggled.connect(handler)
+        else:
+            action.triggered.connect(lambda _checked=False, h=handler: h())
+        window.addAction(action)
+        actions[spec.id] = action
+    return actions
+
+
+def build_menus(window, actions: dict[str, QAction]) -> None:
+    bar = window.menuBar()
+    for title, ids in MENUS:
+        if title == "&Help":
+            window.label_menu = bar.addMenu("&Labels")
+        menu = bar.addMenu(title)
+        for action_id in ids:
+            if action_id is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(actions[action_id])
+
+
+def menu_text(user_text: str) -> str:
+    """User text for a QAction/QMenu: '&' would otherwise be a mnemonic."""
+    return user_text.replace("&", "&&")

@@ -1,0 +1,71 @@
+"""Starting the window: the QApplication, the project, and an error hook
+that shows unexpected errors in a message box instead of killing the
+program (every change is already saved, so carrying on is safe)."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from annotator.core.errors import AnnotatorError
+from annotator.core.store import Project
+from annotator.gui import dialogs
+
+STYLE = """
+QMainWindow, QSplitter { background: palette(window); }
+QTableView { border: 1px solid palette(mid); border-radius: 4px; }
+QLineEdit { padding: 4px 6px; border: 1px solid palette(mid); border-radius: 4px; }
+QSplitter::handle { background: palette(midlight); width: 1px; }
+"""
+
+
+def install_error_hook(app: QApplication) -> None:
+    def hook(kind, value, tb):
+        traceback.print_exception(kind, value, tb)
+        if isinstance(value, KeyboardInterrupt):
+            app.quit()
+            return
+        if isinstance(value, AnnotatorError):
+            text, detail = str(value), ""
+        else:
+            text = ("Something went wrong, but your work so far is saved.\n\n"
+                    f"{kind.__name__}: {value}")
+            detail = "".join(traceback.format_exception(kind, value, tb))
+        dialogs.message(app.activeWindow(), QMessageBox.Icon.Critical, "annotator", text, detail)
+
+    sys.excepthook = hook
+
+
+def make_app() -> QApplication:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName("annotator")
+    app.setApplicationName("annotator")
+    app.setApplicationDisplayName("annotator")
+    app.setStyleSheet(STYLE)
+    return app
+
+
+def main(db: Path, user: str, seeds: Path | None) -> int:
+    from annotator.gui.main_window import MainWindow
+
+    app = make_app()
+    try:
+        project = Project.open(db, seeds=seeds)
+    except AnnotatorError as e:
+        box = QMessageBox(QMessageBox.Icon.Critical, "annotator", "")
+        box.setTextFormat(dialogs.PLAIN)
+        box.setText(str(e))
+        box.exec()
+        print(f"annotator: {e}", file=sys.stderr)
+        return 1
+    install_error_hook(app)
+    window = MainWindow(project, user, QSettings())
+    window.show()
+    try:
+        return app.exec()
+    finally:
+        window.project.close()

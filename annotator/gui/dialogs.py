@@ -1,0 +1,64 @@
+"""Message boxes and small dialogs, all showing user strings as plain text."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
+
+from annotator.core.model import name_problem
+
+PLAIN = Qt.TextFormat.PlainText
+
+SHORTCUTS = """\
+Select text      drag with the mouse, double-click a word,
+                 or move with the arrow keys holding Shift
+Tag selection    1-4 or the label's letter (A actor, O organisation,
+                 D date, Q quote), or click the label on the right
+Select a span    click it (click again for the span around it)
+Relabel span     its new label's key while the span is selected
+Remove span      Delete or Backspace
+Undo / redo      Ctrl+Z / Ctrl+Shift+Z
+Clear selection  Esc
+Next / previous document   Ctrl+PgDown / Ctrl+PgUp
+Mark document done          Ctrl+D
+Font size        Ctrl++ / Ctrl+-
+Everything is saved the moment you do it; there is no Save."""
+
+
+def message(parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str,
+            detail: str = "") -> QMessageBox:
+    """Show `text` (plain, never rich text) in a window-modal box and return
+    it without blocking, so the program (and tests) keep running."""
+    box = QMessageBox(icon, title, "", QMessageBox.StandardButton.Ok, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setText(text)
+    if detail:
+        box.setDetailedText(detail)  # detailed text is always plain
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.setObjectName("messageBox")
+    box.open()
+    return box
+
+
+def error(parent, title: str, text: str, detail: str = "") -> QMessageBox:
+    return message(parent, QMessageBox.Icon.Warning, title, text, detail)
+
+
+def info(parent, title: str, text: str) -> QMessageBox:
+    return message(parent, QMessageBox.Icon.Information, title, text)
+
+
+def ask_annotator(parent, current: str, known: list[str]) -> str | None:
+    """Ask for an annotator name (known ones offered); None if cancelled.
+    Raises ValueError with the reason for an unusable name."""
+    items = list(dict.fromkeys([current, *known]))
+    name, ok = QInputDialog.getItem(parent, "Switch annotator",
+                                    "Annotate as (type a new name or pick one):",
+                                    items, 0, True)
+    if not ok:
+        return None
+    name = name.strip()
+    problem = name_problem(name, "annotator name")
+    if problem:
+        raise ValueError(problem)
+    return name

@@ -1,0 +1,125 @@
+"""The project's documents: name, this annotator's span count, status.
+
+A table model over `DocumentSummary` rows, which carry no text, so a project
+of 10,000 documents lists instantly; filtering re-asks the store (an indexed
+SQL filter) rather than hiding rows one by one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLineEdit, QTableView,
+                               QVBoxLayout, QWidget)
+
+from annotator.core.model import DocumentSummary
+
+COLUMNS = ("Document", "Spans", "Status")
+
+
+class DocumentTableModel(QAbstractTableModel):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.rows: list[DocumentSummary] = []
+
+    def set_rows(self, rows: list[DocumentSummary]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def row_of(self, doc_id: int) -> int | None:
+        for row, summary in enumerate(self.rows):
+            if summary.id == doc_id:
+                return row
+        return None
+
+    def update(self, doc_id: int, **changes) -> None:
+        row = self.row_of(doc_id)
+        if row is not None:
+            self.rows[row] = replace(self.rows[row], **changes)
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+
+    def rowCount(self, parent=QModelIndex()):
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()):
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        summary = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (summary.name, summary.span_count, summary.status)[index.column()]
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 1:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.UserRole:
+            return summary.id
+        return None
+
+
+class DocumentList(QWidget):
+    documentChosen = Signal(int)
+    filterChanged = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.filter = QLineEdit(self)
+        self.filter.setPlaceholderText("Filter documents by name")
+        self.filter.setClearButtonEnabled(True)
+        self.table = QTableView(self)
+        self.model = DocumentTableModel(self)
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(1, 52)
+        header.resizeSection(2, 84)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.filter)
+        layout.addWidget(self.table)
+        self._quiet = False
+        self.filter.textChanged.connect(self.filterChanged)
+        self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+
+    def _row_changed(self, current, _previous):
+        if not self._quiet and current.isValid():
+            self.documentChosen.emit(self.model.rows[current.row()].id)
+
+    def set_rows(self, rows: list[DocumentSummary], current: int | None) -> None:
+        self._quiet = True
+        try:
+            self.model.set_rows(rows)
+            self.select(current)
+        finally:
+            self._quiet = False
+
+    def select(self, doc_id: int | None) -> None:
+        row = self.model.row_of(doc_id) if doc_id is not None else None
+        quiet, self._quiet = self._quiet, True
+        try:
+            if row is None:
+                self.table.clearSelection()
+            else:
+                index = self.model.index(row, 0)
+                self.table.setCurrentIndex(index)
+                self.table.scrollTo(index)
+        finally:
+            self._quiet = quiet

@@ -1,0 +1,321 @@
+"""The document text, read-only, with spans painted over it.
+
+Spans are not stored in the QTextDocument at all (no char formats, no
+ExtraSelections, no syntax highlighter): DESIGN.md measured that all of
+those cost time per span.  Instead `paintEvent` asks a `SpanIndex` for the
+spans under the visible blocks only and paints them itself, so opening a
+document costs a bare `setPlainText`, adding a span is an index insert plus
+one repaint, and scrolling cost depends on what is on screen, not on the
+number of spans.
+
+How spans look:
+- most labels: a translucent background in the label colour with a thin
+  darker edge at each end; overlapping spans blend darker, so nesting and
+  overlap stay visible;
+- "underline" labels (quote): a thick underline with bracket ticks at both
+  ends, drawn below any backgrounds, one level lower per nested quote;
+- other annotators' layers (when shown): dashed outlines, no fill;
+- the selected span: a dark frame.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPen, QTextCursor
+from PySide6.QtWidgets import QPlainTextEdit, QToolTip
+
+from annotator.core.model import Label, Span, trim_whitespace
+from annotator.gui.offsets import OffsetMap, display_text
+from annotator.gui.span_index import SpanIndex
+
+UNDERLINE_LABELS = frozenset({"quote"})
+READING_WIDTH = 760  # px: a comfortable line length for prose
+FILL_ALPHA = 80
+
+
+class DocumentView(QPlainTextEdit):
+    # id of the span chosen by a click, or 0 when a click chose none
+    spanClicked = Signal(int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                     | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.setFrameShape(QPlainTextEdit.Shape.NoFrame)
+        self.document().setDocumentMargin(18)
+        self.setMouseTracking(True)
+        self.text = ""
+        self.offsets = OffsetMap("")
+        self.index = SpanIndex()
+        self.owner = ""
+        self.show_other_layers = False
+        self.selected_span_id: int | None = None
+        self._colors: dict[str, QColor] = {}
+        self._press_pos = None
+        self.set_font_size(13)
+
+    # ------------------------------------------------------------ content
+
+    def set_labels(self, labels: list[Label]) -> None:
+        self._colors = {label.name: QColor(label.color) for label in labels}
+        self.viewport().update()
+
+    def set_document(self, text: str, spans: list[Span], owner: str) -> None:
+        self.text = text
+        self.offsets = OffsetMap(text)
+        self.owner = owner
+        self.selected_span_id = None
+        self.setPlainText(display_text(text))
+        self.set_spans(spans)
+
+    def set_spans(self, spans: list[Span]) -> None:
+        self.index = SpanIndex(spans)
+        if self.selected_span_id is not None and self.index.get(self.selected_span_id) is None:
+            self.selected_span_id = None
+        self.viewport().update()
+
+    def apply_change(self, removed: tuple[Span, ...], added: tuple[Span, ...]) -> None:
+        for span in removed:
+            self.index.remove(span)
+        for span in added:
+            self.index.add(span)
+        self.viewport().update()
+
+    def set_owner(self, owner: str) -> None:
+        self.owner = owner
+        self.selected_span_id = None
+        self.viewport().update()
+
+    def set_show_other_layers(self, show: bool) -> None:
+        self.show_other_layers = show
+        self.viewport().update()
+
+    def set_font_size(self, points: int) -> None:
+        font = QFont()
+        font.setFamilies(["Charter", "Georgia", "Source Serif Pro", "Noto Serif", "DejaVu Serif", "serif"])
+        font.setPointSize(points)
+        self.setFont(font)
+
+    def font_size(self) -> int:
+        return self.font().pointSize()
+
+    # ---------------------------------------------------------- selection
+
+    def selection_offsets(self) -> tuple[int, int] | None:
+        """The selected text as stored offsets, blanks trimmed; None if no
+        (non-blank) selection."""
+        cursor = self.textCursor()
+        if not cursor.hasSelection():
+            return None
+        start, end = self.offsets.to_text_range(cursor.selectionStart(), cursor.selectionEnd())
+        start, end = trim_whitespace(self.text, start, end)
+        return (start, end) if start < end else None
+
+    def select_text(self, start: int, end: int) -> None:
+        """Select stored offsets [start, end) (used by tests and the span list)."""
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(self.offsets.to_qt(start))
+        cursor.setPosition(self.offsets.to_qt(end), QTextCursor.MoveMode.KeepAnchor)
+        self.setTextCursor(cursor)
+
+    def select_span(self, span_id: int | None, scroll: bool = True) -> None:
+        self.selected_span_id = span_id
+        span = self.index.get(span_id) if span_id is not None else None
+        if span is not None:
+            cursor = QTextCursor(self.document())
+            cursor.setPosition(self.offsets.to_qt(span.start))
+            self.setTextCursor(cursor)  # drops any text selection
+            if scroll:
+                self.centerCursor()
+        self.viewport().update()
+
+    def visible(self, span: Span) -> bool:
+        return span.annotator == self.owner or self.show_other_layers
+
+    def spans_at_point(self, point) -> list[Span]:
+        """Visible spans drawn under viewport `point`, innermost first; own first."""
+        cursor = self.cursorForPosition(point)
+        q = cursor.position()
+        found = {}
+        for qq in (q - 1, q):
+            if 0 <= qq < self.offsets.qt_length:
+                for span in self.index.at(self.offsets.to_text(qq)):
+                    if self.visible(span) and any(r.contains(QPointF(point)) for r, _ in self._rects(span)):
+                        found[span.id] = span
+        return sorted(found.values(), key=lambda s: (s.annotator != self.owner, s.end - s.start, s.start))
+
+    # ------------------------------------------------------------- events
+
+    def mousePressEvent(self, event):
+        self._press_pos = event.position().toPoint()
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event):
+        super().mouseReleaseEvent(event)
+        if event.button() != Qt.MouseButton.LeftButton or self.textCursor().hasSelection():
+            return
+        if self._press_pos is None or (event.position().toPoint() - self._press_pos).manhattanLength() > 4:
+            return
+        candidates = self.spans_at_point(event.position().toPoint())
+        ids = [s.id for s in candidates]
+        if not ids:
+            chosen = None
+        elif self.selected_span_id in ids:  # click again: the next span out
+            chosen = ids[(ids.index(self.selected_span_id) + 1) % len(ids)]
+        else:
+            chosen = ids[0]
+        self.selected_span_id = chosen
+        self.viewport().update()
+        self.spanClicked.emit(chosen or 0)
+
+    def viewportEvent(self, event):
+        if event.type() == QEvent.Type.ToolTip:
+            spans = self.spans_at_point(event.pos())
+            if spans:
+                QToolTip.showText(event.globalPos(), tooltip_html(spans, self.text), self.viewport())
+            else:
+                QToolTip.hideText()
+                event.ignore()
+            return True
+        return super().viewportEvent(event)
+
+    def resizeEvent(self, event):
+        # Margins first: QPlainTextEdit re-wraps the text in its resizeEvent,
+        # at the viewport width the margins leave.  (The viewport's own
+        # resize also arrives here, hence self.width(), not event.size().)
+        self._update_margins()
+        super().resizeEvent(event)
+
+    def _update_margins(self) -> None:
+        """Keep lines at a readable length, centred, on wide windows."""
+        width = self.width()
+        spare = max(0, width - READING_WIDTH - self.verticalScrollBar().sizeHint().width())
+        side = spare // 2
+        if self.viewportMargins().left() != side:
+            self.setViewportMargins(side, 0, side, 0)
+
+    # ------------------------------------------------------------ painting
+
+    def _visible_spans(self, rect) -> list[Span]:
+        block = self.firstVisibleBlock()
+        if not block.isValid() or not len(self.index):
+            return []
+        offset = self.contentOffset()
+        first = block.position()
+        last = first
+        while block.isValid():
+            top = self.blockBoundingGeometry(block).translated(offset).top()
+            if top > rect.bottom():
+                break
+            last = block.position() + block.length() - 1
+            block = block.next()
+        start = self.offsets.to_text(first)
+        end = self.offsets.to_text(min(last, self.offsets.qt_length), round_up=True)
+        return [s for s in self.index.overlapping(start, max(end, start + 1)) if self.visible(s)]
+
+    def _rects(self, span: Span) -> list[tuple[QRectF, str]]:
+        """Viewport rectangles covering `span`, one per visual line, each
+        tagged 'first', 'last', 'only' or 'middle' (where the ends are)."""
+        qs, qe = self.offsets.to_qt_range(span.start, span.end)
+        doc = self.document()
+        block = doc.findBlock(qs)
+        offset = self.contentOffset()
+        height = self.viewport().height()
+        rects = []
+        while block.isValid() and block.position() <= qe:
+            geometry = self.blockBoundingGeometry(block).translated(offset)
+            if geometry.top() > height:
+                break
+            if geometry.bottom() >= 0 and block.isVisible():
+                layout = block.layout()
+                bs = qs - block.position()
+                be = qe - block.position()
+                for i in range(layout.lineCount()):
+                    line = layout.lineAt(i)
+                    ls = line.textStart()
+                    le = ls + line.textLength()
+                    a, b = max(bs, ls), min(be, le)
+                    if a >= b and not (a == b == bs and span.start == span.end):
+                        continue
+                    x1 = line.cursorToX(a)[0]
+                    x2 = line.cursorToX(b)[0]
+                    rect = QRectF(min(x1, x2), line.y(), abs(x2 - x1), line.height())
+                    rects.append((rect.translated(geometry.topLeft()), (a == bs, b == be)))
+            block = block.next()
+        return rects
+
+    def paintEvent(self, event):
+        spans = self._visible_spans(event.rect())
+        # Outer spans first, so inner ones paint over them and stay visible.
+        spans.sort(key=lambda s: -(s.end - s.start))
+        geometry = {s.id: self._rects(s) for s in spans}
+        painter = QPainter(self.viewport())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        for span in spans:
+            if span.label in UNDERLINE_LABELS or span.annotator != self.owner:
+                continue
+            color = self._color(span.label)
+            fill = QColor(color)
+            fill.setAlpha(FILL_ALPHA)
+            edge = color.darker(130)
+            for rect, (starts, ends) in geometry[span.id]:
+                painter.fillRect(rect, fill)
+                if starts:
+                    painter.fillRect(QRectF(rect.left(), rect.top(), 1.5, rect.height()), edge)
+                if ends:
+                    painter.fillRect(QRectF(rect.right() - 1.5, rect.top(), 1.5, rect.height()), edge)
+        painter.end()
+
+        super().paintEvent(event)
+
+        painter = QPainter(self.viewport())
+        underlines = [s for s in spans if s.label in UNDERLINE_LABELS and s.annotator == self.owner]
+        for span in underlines:
+            depth = sum(1 for o in underlines if o.id != span.id and o.start <= span.start
+                        and o.end >= span.end and (o.end - o.start) > (span.end - span.start))
+            pen = QPen(self._color(span.label), 2.0)
+            painter.setPen(pen)
+            for rect, (starts, ends) in geometry[span.id]:
+                y = rect.bottom() - 1.5 - 3.5 * depth
+                painter.drawLine(QPointF(rect.left(), y), QPointF(rect.right(), y))
+                tick = rect.height() * 0.35
+                if starts:
+                    painter.drawLine(QPointF(rect.left(), y), QPointF(rect.left(), y - tick))
+                if ends:
+                    painter.drawLine(QPointF(rect.right(), y), QPointF(rect.right(), y - tick))
+        for span in spans:
+            if span.annotator == self.owner:
+                continue
+            pen = QPen(self._color(span.label).darker(120), 1.2, Qt.PenStyle.DashLine)
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            for rect, _ in geometry[span.id]:
+                painter.drawRect(rect.adjusted(0.5, 0.5, -0.5, -0.5))
+        selected = self.index.get(self.selected_span_id) if self.selected_span_id is not None else None
+        if selected is not None and self.visible(selected):
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            painter.setPen(QPen(QColor("#1a1a1a"), 2.0))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            for rect, _ in geometry.get(selected.id) or self._rects(selected):
+                painter.drawRoundedRect(rect.adjusted(-1, -1, 1, 1), 3, 3)
+        painter.end()
+
+    def _color(self, label: str) -> QColor:
+        return self._colors.get(label) or QColor("#888888")
+
+
+def tooltip_html(spans: list[Span], text: str) -> str:
+    """Tooltip for spans under the mouse.  Tooltips guess whether text is
+    rich text, so we always send HTML and escape every user string."""
+    lines = []
+    for span in spans:
+        excerpt = text[span.start:span.end]
+        if len(excerpt) > 60:
+            excerpt = excerpt[:57] + "…"
+        lines.append(f"<b>{html.escape(span.label)}</b> · {html.escape(span.annotator)}"
+                     f"<br><i>{html.escape(excerpt)}</i>")
+    return "<qt>" + "<hr>".join(lines) + "</qt>"

@@ -1,0 +1,94 @@
+"""File and Help menu commands (methods of MainWindow, kept here so the
+window module stays about annotation).  Import and export call the same core
+functions as the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog
+
+from annotator import __version__
+from annotator.core import exporter
+from annotator.core.errors import AnnotatorError
+from annotator.core.formats import writer
+from annotator.core.importer import import_files as core_import_files
+from annotator.core.store import Project
+from annotator.gui import dialogs
+
+PROJECT_FILTER = "Annotator projects (*.db *.annotator.db *.sqlite);;All files (*)"
+
+
+def new_project(window) -> None:
+    path, _ = QFileDialog.getSaveFileName(window, "New project", str(Path.home() / "project.db"),
+                                          PROJECT_FILTER)
+    if not path:
+        return
+    if Path(path).exists() and Path(path).stat().st_size > 0:
+        dialogs.error(window, "New project", f"{path} already exists; use Open project to open it.")
+        return
+    _switch_to(window, path)
+
+
+def open_project(window) -> None:
+    path, _ = QFileDialog.getOpenFileName(window, "Open project", str(window.project.path.parent),
+                                          PROJECT_FILTER)
+    if path:
+        _switch_to(window, path)
+
+
+def _switch_to(window, path: str) -> None:
+    try:
+        project = Project.open(path)
+    except AnnotatorError as e:
+        dialogs.error(window, "Cannot open project", str(e))
+        return
+    window.set_project(project)
+
+
+def import_files(window) -> None:
+    paths, _ = QFileDialog.getOpenFileNames(window, "Import files", "",
+                                            "Text and JSONL (*.txt *.jsonl);;All files (*)")
+    if not paths:
+        return
+    try:
+        result = core_import_files(window.project, paths, annotator=window.user)
+    except AnnotatorError as e:
+        dialogs.error(window, "Nothing was imported", str(e))
+        return
+    # Our own writes do not change data_version, so reload here.
+    window._load_labels()
+    window.load_documents()
+    if window.doc is not None:
+        window.open_document(window.doc.id)
+    elif window.documents.model.rows:
+        window.open_document(window.documents.model.rows[0].id)
+    parts = [f"{result.documents_added} document(s) added", f"{result.spans_added} span(s) added"]
+    if result.documents_existing:
+        parts.insert(1, f"{result.documents_existing} already present")
+    window.statusBar().showMessage("Imported: " + ", ".join(parts) + ".", 8000)
+
+
+def export_jsonl(window) -> None:
+    default = str(window.project.path.with_suffix(".jsonl"))
+    path, _ = QFileDialog.getSaveFileName(window, "Export JSONL", default, "JSONL (*.jsonl);;All files (*)")
+    if not path:
+        return
+    write = writer("jsonl")
+    try:
+        exporter.write_atomically(path, lambda fh: write(exporter.layers(window.project), fh))
+    except AnnotatorError as e:
+        dialogs.error(window, "Export failed", str(e))
+        return
+    window.statusBar().showMessage(f"Exported to {path}.", 8000)
+
+
+def show_shortcuts(window) -> None:
+    box = dialogs.info(window, "Keyboard shortcuts", dialogs.SHORTCUTS)
+    box.setStyleSheet("QLabel { font-family: monospace; }")
+
+
+def show_about(window) -> None:
+    dialogs.info(window, "About annotator",
+                 f"annotator {__version__}\n\nLabel spans of text offline; every action is saved "
+                 f"at once to the project file.\n\nProject: {window.project.path}")

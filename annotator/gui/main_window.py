@@ -1,0 +1,430 @@
+"""The annotation window: composes the widgets and turns commands into core
+operations.  Every change goes through `annotator.core.ops`, which commits
+it before returning; only then is it shown."""
+
+from __future__ import annotations
+
+from collections import Counter
+from functools import partial
+
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
+
+from annotator.core import ops
+from annotator.core.errors import AnnotatorError
+from annotator.core.model import Document
+from annotator.core.store import Project
+from annotator.gui import dialogs, file_commands
+from annotator.gui.actions import build_actions, build_menus, menu_text
+from annotator.gui.document_list import DocumentList
+from annotator.gui.document_view import DocumentView
+from annotator.gui.label_panel import LabelPanel, plain_label
+from annotator.gui.span_list import SpanList
+
+POLL_MS = 1500
+DEFAULT_FONT_SIZE = 13
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, project: Project, user: str, settings: QSettings | None = None,
+                 poll_ms: int = POLL_MS):
+        super().__init__()
+        self.settings = settings if settings is not None else QSettings()
+        self.project = project
+        self.user = user
+        self.doc: Document | None = None
+        self.undo_stack: list[ops.Change] = []
+        self.redo_stack: list[ops.Change] = []
+        self.counts: Counter = Counter()
+        self._data_version = None
+        self._build()
+        self.actions = build_actions(self)
+        build_menus(self, self.actions)
+        self._restore_settings()
+        self.set_project(project, user)
+        # Another process (a second window, a CLI import) may change the
+        # project: notice it by polling and whenever the window is activated.
+        self.poll_timer = QTimer(self)
+        self.poll_timer.setInterval(poll_ms)
+        self.poll_timer.timeout.connect(self.check_for_changes)
+        self.poll_timer.start()
+
+    # ------------------------------------------------------------- layout
+
+    def _build(self) -> None:
+        self.documents = DocumentList(self)
+        self.view = DocumentView(self)
+        self.labels_panel = LabelPanel(self)
+        self.span_list = SpanList(self)
+        right = QWidget(self)
+        column = QVBoxLayout(right)
+        column.setContentsMargins(8, 8, 8, 8)
+        column.setSpacing(6)
+        column.addWidget(_heading("Labels", right))
+        column.addWidget(self.labels_panel)
+        column.addSpacing(10)
+        column.addWidget(_heading("Spans in this document", right))
+        column.addWidget(self.span_list, 1)
+        left = QWidget(self)
+        left_column = QVBoxLayout(left)
+        left_column.setContentsMargins(8, 8, 8, 8)
+        left_column.setSpacing(6)
+        left_column.addWidget(_heading("Documents", left))
+        left_column.addWidget(self.documents)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.view)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([260, 760, 320])
+        self.splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(self.splitter)
+
+        self.user_label = plain_label("", self)
+        self.path_label = plain_label("", self)
+        self.read_only_label = plain_label("Read-only project: changes cannot be saved", self)
+        self.read_only_label.setStyleSheet(
+            "background: #B00020; color: white; padding: 1px 8px; border-radius: 3px; font-weight: 600;")
+        bar = self.statusBar()
+        bar.addPermanentWidget(self.read_only_label)
+        bar.addPermanentWidget(self.user_label)
+        bar.addPermanentWidget(self.path_label)
+
+        self.documents.documentChosen.connect(self.open_document)
+        self.documents.filterChanged.connect(lambda _text: self.load_documents())
+        self.view.spanClicked.connect(self._span_clicked)
+        self.span_list.spanChosen.connect(self._span_chosen_in_list)
+        self.labels_panel.labelClicked.connect(self.apply_label)
+        self.resize(1340, 820)
+
+    # ------------------------------------------------------------ project
+
+    def set_project(self, project: Project, user: str | None = None) -> None:
+        if project is not self.project:
+            self.project.close()
+        self.project = project
+        if user is not None:
+            self.user = user
+        self.undo_stack.clear()
+        self.redo_stack.clear()
+        self.doc = None
+        self._data_version = project.data_version()
+        self.path_label.setText(str(project.path))
+        self.read_only_label.setVisible(project.read_only)
+        self._load_labels()
+        self._show_user()
+        self.load_documents()
+        last = self._last_document()
+        rows = self.documents.model.rows
+        if rows:
+            self.open_document(last if any(r.id == last for r in rows) else rows[0].id)
+        else:
+            self.open_document(None)
+
+    def _load_labels(self) -> None:
+        labels = self.project.labels()
+        self.view.set_labels(labels)
+        self.labels_panel.set_labels(labels)
+        self.span_list.span_model.colors = {name: color for name, color in self.view._colors.items()}
+        menu = self.label_menu
+        menu.clear()
+        for label in labels:
+            action = QAction(menu_text(label.name), self)
+            action.setObjectName(f"label:{label.name}")
+            action.setShortcuts([QKeySequence(k.upper()) for k in (label.hotkey, label.mnemonic) if k])
+            action.triggered.connect(partial(self.apply_label, label.name))
+            menu.addAction(action)
+            self.addAction(action)
+        self.labels_panel.set_counts(self.counts)
+
+    def _show_user(self) -> None:
+        self.user_label.setText(f"Annotator: {self.user}")
+        self.view.set_owner(self.user)
+
+    def load_documents(self) -> None:
+        rows = self.project.document_summaries(self.user, self.documents.filter.text())
+        self.documents.set_rows(rows, self.doc.id if self.doc else None)
+
+    def open_document(self, doc_id: int | None) -> None:
+        if doc_id is None:
+            self.doc = None
+            self.view.set_document("", [], self.user)
+        else:
+            self.doc = self.project.document(doc_id)
+            self.view.set_document(self.doc.text, self.project.spans(doc_id), self.user)
+            self.settings.setValue("last_project", str(self.project.path))
+            self.settings.setValue("last_document", doc_id)
+        self.documents.select(doc_id)
+        self._refresh_span_views()
+        self._update_title()
+
+    def _refresh_span_views(self) -> None:
+        spans = [s for s in self.view.index if self.view.visible(s)]
+        self.span_list.span_model.set_spans(spans, self.view.text)
+        self.counts = Counter(s.label for s in self.view.index if s.annotator == self.user)
+        self.labels_panel.set_counts(self.counts)
+        self.span_list.select_span(self.view.selected_span_id)
+
+    def _update_title(self) -> None:
+        parts = [self.doc.name] if self.doc else []
+        parts += [self.project.path.name, "annotator"]
+        if self.project.read_only:
+            parts.append("read-only")
+        # "[*]" in a window title is Qt's modified-marker placeholder.
+        self.setWindowTitle(" — ".join(parts).replace("[*]", "[[*]]"))
+
+    def check_for_changes(self) -> bool:
+        """Reload what another connection changed; True if anything did."""
+        try:
+            version = self.project.data_version()
+        except Exception:  # the project was closed under us (shutdown)
+            return False
+        if version == self._data_version:
+            return False
+        self._data_version = version
+        self.project.forget_cached()
+        self._load_labels()
+        self.load_documents()
+        if self.doc is not None:
+            selected = self.view.selected_span_id
+            self.view.set_spans(self.project.spans(self.doc.id))
+            self.view.select_span(selected if self.view.index.get(selected) else None, scroll=False)
+            self._refresh_span_views()
+        return True
+
+    # ------------------------------------------------------------ tagging
+
+    def _commit(self, operation, *args) -> ops.Change | None:
+        """Run one core operation (it commits before returning), then show it."""
+        if self.project.read_only:
+            dialogs.error(self, "Read-only project", f"{self.project.path} is open read-only; "
+                          "nothing can be changed.")
+            return None
+        try:
+            change = operation(self.project, *args)
+        except AnnotatorError as e:
+            dialogs.error(self, "Not saved", str(e))
+            return None
+        self._show_change(change)
+        return change
+
+    def _show_change(self, change: ops.Change) -> None:
+        if not change.removed and not change.added:
+            return
+        for doc_id in change.doc_ids:
+            mine = sum(1 for s in change.added if s.annotator == self.user and s.doc_id == doc_id) \
+                - sum(1 for s in change.removed if s.annotator == self.user and s.doc_id == doc_id)
+            row = self.documents.model.row_of(doc_id)
+            if row is not None and mine:
+                count = self.documents.model.rows[row].span_count + mine
+                self.documents.model.update(doc_id, span_count=count)
+        if self.doc is None or self.doc.id not in change.doc_ids:
+            return
+        self.view.apply_change(change.removed, change.added)
+        model = self.span_list.span_model
+        for span in change.removed:
+            model.remove(span)
+            if span.annotator == self.user:
+                self.counts[span.label] -= 1
+        for span in change.added:
+            if self.view.visible(span):
+                model.add(span)
+            if span.annotator == self.user:
+                self.counts[span.label] += 1
+        self.labels_panel.set_counts(self.counts)
+
+    def _record(self, change: ops.Change | None) -> None:
+        if change and (change.added or change.removed):
+            self.undo_stack.append(change)
+            self.redo_stack.clear()
+
+    def selected_span(self):
+        return self.view.index.get(self.view.selected_span_id)
+
+    def apply_label(self, label: str) -> None:
+        """A label's hotkey or button: tag the selection, or relabel the
+        selected span."""
+        if self.doc is None:
+            return
+        selection = self.view.selection_offsets()
+        span = self.selected_span()
+        if selection is not None:
+            start, end = selection
+            existing = [s for s in self.view.index.overlapping(start, end)
+                        if (s.start, s.end, s.label, s.annotator) == (start, end, label, self.user)]
+            if existing:
+                self._select(existing[0].id)
+                return
+            change = self._commit(ops.add_span, self.doc.id, self.user, label, start, end)
+        elif span is not None and span.annotator == self.user:
+            change = self._commit(ops.relabel_span, span.id, label)
+        elif span is not None:
+            self.statusBar().showMessage(f"That span is {span.annotator}'s; only your own spans can be changed.", 5000)
+            return
+        else:
+            self.statusBar().showMessage("Select some text first (drag, double-click, or Shift+arrows).", 5000)
+            return
+        self._record(change)
+        if change and change.added:
+            self._select(change.added[0].id)
+
+    def remove_selected_span(self) -> None:
+        span = self.selected_span()
+        if span is None:
+            self.statusBar().showMessage("Click a span to select it, then press Delete.", 5000)
+            return
+        if span.annotator != self.user:
+            self.statusBar().showMessage(f"That span is {span.annotator}'s; only your own spans can be removed.", 5000)
+            return
+        self._record(self._commit(ops.remove_span, span.id))
+        self._select(None)
+
+    def undo(self) -> None:
+        self._replay(self.undo_stack, self.redo_stack, "Nothing to undo.")
+
+    def redo(self) -> None:
+        self._replay(self.redo_stack, self.undo_stack, "Nothing to redo.")
+
+    def _replay(self, source: list, target: list, empty: str) -> None:
+        if not source:
+            self.statusBar().showMessage(empty, 3000)
+            return
+        change = source.pop()
+        doc_ids = change.doc_ids
+        if self.doc is None or self.doc.id not in doc_ids:
+            self.open_document(next(iter(doc_ids)))
+        done = self._commit(ops.apply, change.inverse())
+        if done is None:
+            return
+        target.append(done)
+        self._select(done.added[0].id if done.added else None)
+
+    def clear_selection(self) -> None:
+        cursor = self.view.textCursor()
+        cursor.clearSelection()
+        self.view.setTextCursor(cursor)
+        self._select(None)
+
+    def _select(self, span_id: int | None) -> None:
+        self.view.select_span(span_id, scroll=False)
+        self.span_list.select_span(span_id)
+        span = self.selected_span()
+        if span is not None:
+            self.statusBar().showMessage(
+                f"{span.label}: {self.view.text[span.start:span.end][:80]!r} [{span.start}, {span.end})", 8000)
+
+    def _span_clicked(self, span_id: int) -> None:
+        self._select(span_id or None)
+
+    def _span_chosen_in_list(self, span_id: int) -> None:
+        self.view.select_span(span_id, scroll=True)
+
+    # --------------------------------------------------------- other commands
+
+    def next_document(self, step: int = 1) -> None:
+        rows = self.documents.model.rows
+        if not rows:
+            return
+        ids = [r.id for r in rows]
+        i = ids.index(self.doc.id) if self.doc and self.doc.id in ids else -step
+        self.open_document(ids[(i + step) % len(ids)])
+
+    def previous_document(self) -> None:
+        self.next_document(-1)
+
+    def toggle_done(self) -> None:
+        if self.doc is None or self.project.read_only:
+            return
+        status = "in progress" if self.project.status(self.doc.id, self.user) == "done" else "done"
+        try:
+            ops.set_status(self.project, self.doc.id, self.user, status)
+        except AnnotatorError as e:
+            dialogs.error(self, "Not saved", str(e))
+            return
+        self.documents.model.update(self.doc.id, status=status)
+        self.statusBar().showMessage(f"Marked {status}.", 3000)
+
+    def switch_annotator(self) -> None:
+        try:
+            name = dialogs.ask_annotator(self, self.user, self.project.annotators())
+        except ValueError as e:
+            dialogs.error(self, "Switch annotator", str(e))
+            return
+        if name and name != self.user:
+            self.set_user(name)
+
+    def set_user(self, name: str) -> None:
+        self.user = name
+        self.undo_stack.clear()
+        self.redo_stack.clear()
+        self._show_user()
+        self.load_documents()
+        self._refresh_span_views()
+
+    def toggle_other_layers(self, show: bool) -> None:
+        self.view.set_show_other_layers(show)
+        self.span_list.show_annotators(show)
+        self._refresh_span_views()
+
+    def font_larger(self) -> None:
+        self._set_font_size(self.view.font_size() + 1)
+
+    def font_smaller(self) -> None:
+        self._set_font_size(self.view.font_size() - 1)
+
+    def _set_font_size(self, size: int) -> None:
+        size = max(8, min(40, size))
+        self.view.set_font_size(size)
+        self.settings.setValue("font_size", size)
+
+    new_project = file_commands.new_project
+    open_project = file_commands.open_project
+    import_files = file_commands.import_files
+    export_jsonl = file_commands.export_jsonl
+    show_shortcuts = file_commands.show_shortcuts
+    show_about = file_commands.show_about
+
+    # -------------------------------------------------------------- settings
+
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        splitter = self.settings.value("splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+        try:
+            size = int(self.settings.value("font_size", DEFAULT_FONT_SIZE))
+        except (TypeError, ValueError):
+            size = DEFAULT_FONT_SIZE
+        self.view.set_font_size(max(8, min(40, size)))
+
+    def _last_document(self) -> int | None:
+        if self.settings.value("last_project") != str(self.project.path):
+            return None
+        try:
+            return int(self.settings.value("last_document"))
+        except (TypeError, ValueError):
+            return None
+
+    def save_settings(self) -> None:
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("splitter", self.splitter.saveState())
+        self.settings.sync()
+
+    def closeEvent(self, event):
+        self.poll_timer.stop()
+        self.save_settings()
+        super().closeEvent(event)
+
+    def changeEvent(self, event):
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            self.check_for_changes()
+        super().changeEvent(event)
+
+
+def _heading(text: str, parent) -> QWidget:
+    label = plain_label(text.upper(), parent)
+    label.setStyleSheet("color: palette(dark); font-size: 8.5pt; font-weight: 700; letter-spacing: 1px;")
+    return label

@@ -1,0 +1,141 @@
+"""The spans of the current document as a table: label, text, offsets.
+
+A model over a sorted list (not a QTableWidget full of items) so a document
+with 50,000 spans fills the table instantly; rows are inserted and removed
+one by one as spans change, so the selection and scroll position survive.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+
+from annotator.core.model import Span
+
+COLUMNS = ("Label", "Text", "Offsets", "Annotator")
+EXCERPT = 80
+
+
+def _key(span: Span):
+    return (span.start, span.end, span.label, span.annotator, span.id)
+
+
+class SpanTableModel(QAbstractTableModel):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.spans: list[Span] = []
+        self._keys: list[tuple] = []
+        self.text = ""
+        self.colors: dict[str, QColor] = {}
+
+    def set_spans(self, spans: list[Span], text: str) -> None:
+        self.beginResetModel()
+        self.spans = sorted(spans, key=_key)
+        self._keys = [_key(s) for s in self.spans]
+        self.text = text
+        self.endResetModel()
+
+    def add(self, span: Span) -> None:
+        row = bisect_left(self._keys, _key(span))
+        self.beginInsertRows(QModelIndex(), row, row)
+        self.spans.insert(row, span)
+        self._keys.insert(row, _key(span))
+        self.endInsertRows()
+
+    def remove(self, span: Span) -> None:
+        row = self.row_of(span.id)
+        if row is None:
+            return
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self.spans[row]
+        del self._keys[row]
+        self.endRemoveRows()
+
+    def row_of(self, span_id: int) -> int | None:
+        for row, span in enumerate(self.spans):
+            if span.id == span_id:
+                return row
+        return None
+
+    def rowCount(self, parent=QModelIndex()):
+        return 0 if parent.isValid() else len(self.spans)
+
+    def columnCount(self, parent=QModelIndex()):
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        span = self.spans[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 0:
+                return span.label
+            if column == 1:
+                text = self.text[span.start:span.end]
+                text = " ".join(text.split())  # line breaks and tabs as single spaces
+                return text if len(text) <= EXCERPT else text[:EXCERPT - 1] + "…"
+            if column == 2:
+                return f"{span.start}–{span.end}"
+            return span.annotator
+        if role == Qt.ItemDataRole.DecorationRole and column == 0:
+            return self.colors.get(span.label)
+        if role == Qt.ItemDataRole.UserRole:
+            return span.id
+        return None
+
+
+class SpanList(QTableView):
+    spanChosen = Signal(int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.span_model = SpanTableModel(self)
+        self.setModel(self.span_model)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setAlternatingRowColors(True)
+        self.setShowGrid(False)
+        self.setWordWrap(False)
+        self.verticalHeader().hide()
+        self.verticalHeader().setDefaultSectionSize(24)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(0, 110)
+        header.resizeSection(2, 90)
+        self.setColumnHidden(3, True)
+        self._quiet = False
+        self.selectionModel().currentRowChanged.connect(self._row_changed)
+
+    def _row_changed(self, current, _previous):
+        if not self._quiet and current.isValid():
+            self.spanChosen.emit(self.span_model.spans[current.row()].id)
+
+    def show_annotators(self, show: bool) -> None:
+        self.setColumnHidden(3, not show)
+
+    def select_span(self, span_id: int | None) -> None:
+        """Follow a selection made elsewhere, without emitting spanChosen."""
+        self._quiet = True
+        try:
+            row = self.span_model.row_of(span_id) if span_id else None
+            if row is None:
+                self.clearSelection()
+                self.setCurrentIndex(QModelIndex())
+            else:
+                index = self.span_model.index(row, 0)
+                self.setCurrentIndex(index)
+                self.scrollTo(index)
+        finally:
+            self._quiet = False
