@@ -1,0 +1,164 @@
+"""Annotation operations: each saves at once, returns what changed, and can
+be undone; refused operations change nothing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from annotator.core import ops
+from annotator.core.errors import SpanError
+from annotator.core.importer import import_files
+from annotator.core.model import Span
+from tests.core.helpers import snapshot, spans_as_text
+
+
+@pytest.fixture
+def doc(project, tmp_path):
+    path = tmp_path / "doc.txt"
+    path.write_text("Xi Jinping met Kim Jong-un on Sunday 👋 in Beijing.", encoding="utf-8")
+    import_files(project, [path], annotator="ann")
+    return project.document_summaries("ann")[0].id
+
+
+def test_core_does_not_load_qt(tmp_path):
+    # In a fresh interpreter (pytest-qt has loaded Qt into this one): every
+    # core module, used for real, pulls in no Qt and no GUI.
+    code = f"""
+import pkgutil, importlib, sys
+import annotator.core as core
+for m in pkgutil.walk_packages(core.__path__, "annotator.core."):
+    importlib.import_module(m.name)
+from annotator.core.store import Project
+from annotator.core import ops
+with Project.open({str(tmp_path / 'p.db')!r}) as p:
+    with p.write() as c:
+        c.execute("INSERT INTO documents (name, text, text_sha256, length) VALUES ('d', 'abc', 'x', 3)")
+    ops.add_span(p, 1, "a", "actor", 0, 2)
+print(sorted(m for m in sys.modules if m.startswith(("PySide6", "shiboken6", "annotator.gui"))))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def test_add_span_is_stored_with_its_text(project, project_path, doc):
+    change = ops.add_span(project, doc, "ann", "actor", 0, 10)
+    assert change.removed == () and len(change.added) == 1
+    span = change.added[0]
+    assert span.id is not None and (span.start, span.end, span.label) == (0, 10, "actor")
+    assert spans_as_text(project_path) == {("doc", "ann", "actor", 0, 10, "Xi Jinping")}
+    assert change.doc_ids == {doc}
+
+
+def test_offsets_after_an_emoji_count_code_points(project, project_path, doc):
+    text = project.document(doc).text
+    start = text.index("Beijing")
+    ops.add_span(project, doc, "ann", "organisation", start, start + 7)
+    assert ("doc", "ann", "organisation", start, start + 7, "Beijing") in spans_as_text(project_path)
+
+
+def test_overlapping_and_nested_spans_of_other_labels_are_allowed(project, doc):
+    ops.add_span(project, doc, "ann", "quote", 0, 25)
+    ops.add_span(project, doc, "ann", "actor", 0, 10)
+    ops.add_span(project, doc, "ann", "organisation", 5, 20)
+    ops.add_span(project, doc, "other", "quote", 0, 25)  # same span, another annotator
+    assert len(project.spans(doc)) == 4
+
+
+@pytest.mark.parametrize("annotator, label, start, end, fragment", [
+    ("ann", "actor", 0, 0, "before its end"),
+    ("ann", "actor", 5, 2, "before its end"),
+    ("ann", "actor", -1, 2, "negative"),
+    ("ann", "actor", 0, 10_000, "past the end"),
+    ("ann", "actor", 0.0, 2, "integer"),
+    ("ann", "actor", True, 2, "integer"),
+    ("ann", "nonsense", 0, 2, "unknown label 'nonsense'; known labels are actor, organisation, date, quote"),
+    ("", "actor", 0, 2, "annotator is empty"),
+    ("a\nb", "actor", 0, 2, "control"),
+])
+def test_refused_span_changes_nothing(project, project_path, doc, annotator, label, start, end, fragment):
+    before = snapshot(project_path)
+    with pytest.raises(SpanError) as e:
+        ops.add_span(project, doc, annotator, label, start, end)
+    assert fragment in str(e.value)
+    assert snapshot(project_path) == before
+
+
+def test_an_exact_duplicate_is_refused(project, project_path, doc):
+    ops.add_span(project, doc, "ann", "actor", 0, 10)
+    before = snapshot(project_path)
+    with pytest.raises(SpanError, match="already has"):
+        ops.add_span(project, doc, "ann", "actor", 0, 10)
+    assert snapshot(project_path) == before
+
+
+def test_missing_document_is_refused(project, doc):
+    with pytest.raises(SpanError, match="no document"):
+        ops.add_span(project, doc + 99, "ann", "actor", 0, 1)
+
+
+def test_remove_and_undo_restores_the_same_span_and_id(project, doc):
+    added = ops.add_span(project, doc, "ann", "actor", 0, 10).added[0]
+    removed = ops.remove_span(project, added.id)
+    assert removed.removed == (added,) and project.spans(doc) == []
+    restored = ops.apply(project, removed.inverse())
+    assert restored.added == (added,)
+    assert project.spans(doc) == [added]
+    # Redo the removal, then undo the add as a whole.
+    ops.apply(project, removed)
+    assert project.spans(doc) == []
+
+
+def test_relabel_replaces_the_span_and_undo_puts_it_back(project, doc):
+    added = ops.add_span(project, doc, "ann", "actor", 0, 10).added[0]
+    change = ops.relabel_span(project, added.id, "organisation")
+    assert change.removed == (added,)
+    assert [s.label for s in project.spans(doc)] == ["organisation"]
+    ops.apply(project, change.inverse())
+    assert project.spans(doc) == [added]
+    assert ops.relabel_span(project, added.id, "actor") == ops.Change()
+
+
+def test_operations_on_a_span_already_gone_are_refused_cleanly(project, project_path, doc):
+    added = ops.add_span(project, doc, "ann", "actor", 0, 10).added[0]
+    ops.remove_span(project, added.id)
+    before = snapshot(project_path)
+    with pytest.raises(SpanError, match="no longer exists"):
+        ops.remove_span(project, added.id)
+    with pytest.raises(SpanError, match="no longer exists"):
+        ops.relabel_span(project, added.id, "date")
+    with pytest.raises(SpanError, match="no longer exists"):
+        ops.apply(project, ops.Change(removed=(added,)))
+    assert snapshot(project_path) == before
+
+
+def test_a_change_failing_half_way_leaves_nothing_behind(project, project_path, doc):
+    good = Span(0, 10, "actor", "ann", doc)
+    bad = Span(0, 10_000, "actor", "ann", doc)
+    before = snapshot(project_path)
+    with pytest.raises(SpanError):
+        ops.apply(project, ops.Change(added=(good, bad)))
+    assert snapshot(project_path) == before
+
+
+def test_add_spans_skips_existing_ones_and_checks_the_rest(project, project_path, doc):
+    first = ops.add_span(project, doc, "ann", "actor", 0, 2).added[0]
+    change = ops.add_spans(project, [Span(0, 2, "actor", "ann", doc), Span(15, 18, "actor", "ann", doc)])
+    assert [(s.start, s.end) for s in change.added] == [(15, 18)]
+    assert [s.id for s in project.spans(doc)][0] == first.id
+    before = snapshot(project_path)
+    with pytest.raises(SpanError):
+        ops.add_spans(project, [Span(20, 22, "actor", "ann", doc), Span(20, 22, "bogus", "ann", doc)])
+    assert snapshot(project_path) == before
+
+
+def test_status(project, doc):
+    assert project.status(doc, "ann") == "new"
+    assert ops.set_status(project, doc, "ann", "done") == "new"
+    assert project.status(doc, "ann") == "done" and project.status(doc, "other") == "new"
+    with pytest.raises(SpanError, match="unknown status"):
+        ops.set_status(project, doc, "ann", "finished")
+    assert project.status(doc, "ann") == "done"
