@@ -23,10 +23,20 @@ from bisect import bisect_right
 _STEPS = re.compile("[\U00010000-\U0010FFFF]|\r\n")
 
 
+# Qt drops a byte-order mark at the very start of the text (one stored text
+# can still begin with one, e.g. from JSON); show a word joiner instead, which
+# is just as invisible but keeps its position.
+_DROPPED_AT_START = ("\ufeff", "\ufffe")
+SHOWN_FOR_LEADING_BOM = "\u2060"
+
+
 def display_text(text: str) -> str:
-    """The string to give the widget: CRLF made a single "\\n" ourselves, so
-    the widget's separator count is known rather than left to Qt."""
-    return text.replace("\r\n", "\n")
+    """The string to give the widget: every line break made a single "\\n"
+    ourselves, so the separator count is known rather than left to Qt."""
+    if text.startswith(_DROPPED_AT_START):
+        text = SHOWN_FOR_LEADING_BOM + text[1:]
+    # Lone "\r" too: otherwise "\r\r\n" would become "\r\n" and collapse again.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 class OffsetMap:
