@@ -1,0 +1,89 @@
+"""Two at once: processes writing one project file at the same time all
+succeed, nobody sees "database is locked", and nothing is lost."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.cli.conftest import clean_env
+from tests.core.helpers import integrity, snapshot, write_jsonl
+from tests.reliability.test_crash import make_project, parse, replay, start_driver, stored
+
+
+def cli_process(*args) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "annotator", *map(str, args)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env())
+
+
+def many_docs(path, prefix: str, n: int):
+    return write_jsonl(path, [{"text": f"{prefix} document {i}: " + "words " * 40, "meta": {"name": f"{prefix}{i}"},
+                               "spans": [{"start": 0, "end": len(prefix), "label": "actor"}]}
+                              for i in range(n)])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("attempt", range(3))
+def test_two_imports_into_one_new_project_at_once_both_succeed(tmp_path, attempt):
+    db = tmp_path / "shared.db"  # does not exist yet: both race to create it too
+    a = many_docs(tmp_path / "a.jsonl", "a", 1500)
+    b = many_docs(tmp_path / "b.jsonl", "b", 1500)
+    procs = [cli_process("--db", db, "--user", who, "import", src) for who, src in (("alice", a), ("bob", b))]
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()
+        assert b"locked" not in err and b"Traceback" not in err
+        assert b"1500 documents added" in err
+    data = snapshot(db)
+    names = {row[1] for row in data["documents"]}
+    assert names == {f"a{i}" for i in range(1500)} | {f"b{i}" for i in range(1500)}
+    assert len(data["spans"]) == 3000
+    assert [row[0] for row in data["labels"]] == ["actor", "organisation", "date", "quote"]  # not doubled
+    assert integrity(db) == "ok"
+
+
+@pytest.mark.slow
+def test_two_annotators_and_an_import_at_once_lose_nothing(tmp_path):
+    db = tmp_path / "shared.db"
+    make_project(db, tmp_path)
+    drivers = {who: start_driver(db, who, seed=n, n_ops=300) for n, who in enumerate(("alice", "bob"))}
+    importer = cli_process("--db", db, "--user", "carol", "import", many_docs(tmp_path / "c.jsonl", "c", 2000))
+    outputs = {who: proc.communicate(timeout=120) for who, proc in drivers.items()}
+    _, import_err = importer.communicate(timeout=120)
+
+    assert importer.returncode == 0 and b"locked" not in import_err, import_err.decode()
+    for who, proc in drivers.items():
+        out, err = outputs[who]
+        assert proc.returncode == 0, err.decode()
+        events = parse(out.splitlines())
+        assert events[-1] == {"phase": "finished"}
+        expected, in_flight = replay(set(), events)
+        assert in_flight is None
+        assert sum(e["phase"] == "done" for e in events) > 200
+        assert stored(db, who) == expected
+    assert len(stored(db, "carol")) == 2000
+    assert integrity(db) == "ok"
+
+
+def test_an_import_waits_for_a_long_write_and_then_succeeds(tmp_path):
+    """A writer holding the lock for a while (a big import elsewhere) makes a
+    CLI import wait, not fail."""
+    db = tmp_path / "shared.db"
+    make_project(db, tmp_path)
+    holder = subprocess.Popen([sys.executable, "-c", f"""
+import sqlite3, sys, time
+conn = sqlite3.connect({str(db)!r}, isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+time.sleep(1.5)
+conn.execute("COMMIT")
+"""], stdout=subprocess.PIPE)
+    assert holder.stdout.readline().strip() == b"locked"
+    importer = cli_process("--db", db, "import", write_jsonl(tmp_path / "x.jsonl", [{"text": "waited"}]))
+    _, err = importer.communicate(timeout=60)
+    holder.wait(timeout=30)
+    assert importer.returncode == 0, err.decode()
+    assert b"1 document added" in err
+    assert "waited" in {row[2] for row in snapshot(db)["documents"]}
