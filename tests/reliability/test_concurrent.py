@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -87,3 +88,16 @@ conn.execute("COMMIT")
     assert importer.returncode == 0, err.decode()
     assert b"1 document added" in err
     assert "waited" in {row[2] for row in snapshot(db)["documents"]}
+
+
+def test_two_first_opens_of_the_default_project_add_the_seed_once(tmp_path):
+    env = clean_env(HOME=str(tmp_path), XDG_DATA_HOME=str(tmp_path / "xdg"))
+    procs = [subprocess.Popen([sys.executable, "-m", "annotator", "list"], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, env=env) for _ in range(3)]
+    for proc in procs:
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err.decode()
+    data = snapshot(tmp_path / "xdg" / "annotator" / "default.annotator.db")
+    seeds = sorted((Path(__file__).resolve().parents[2] / "seeds").glob("*.txt"))
+    assert sorted(row[1] for row in data["documents"]) == [p.stem for p in seeds]
+    assert len(data["labels"]) == 4
