@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from itertools import groupby
 from pathlib import Path
@@ -77,6 +78,9 @@ def write_atomically(path: str | os.PathLike, write: Callable[[IO[str]], object]
             result = write(f)
             f.flush()
             os.fsync(f.fileno())
+        # mkstemp makes the file private (0600); give it the permissions a
+        # plain write would have, or those of the file it replaces.
+        os.chmod(tmp, _final_mode(path))
         os.replace(tmp, path)
         return result
     except OSError as e:
@@ -86,6 +90,15 @@ def write_atomically(path: str | os.PathLike, write: Callable[[IO[str]], object]
     except BaseException:
         _remove_quietly(tmp)
         raise
+
+
+def _final_mode(path: Path) -> int:
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _remove_quietly(path: str) -> None:

@@ -282,3 +282,17 @@ def test_export_is_utf8_and_not_ascii_escaped(project, tmp_path):
     assert "Zoë 👋 עברית \u00a0".encode("utf-8") in raw
     assert b"\\u" not in raw
     assert json.loads(raw)["text"] == "Zoë 👋 עברית \u00a0"
+
+
+def test_export_file_gets_ordinary_permissions_not_the_temp_files(project, three_docs, tmp_path):
+    umask = os.umask(0o022)
+    os.umask(umask)
+    fresh = tmp_path / "fresh.jsonl"
+    exporter.write_atomically(fresh, lambda f: jsonl.write(exporter.layers(project), f))
+    assert fresh.stat().st_mode & 0o777 == 0o666 & ~umask
+    existing = tmp_path / "existing.jsonl"
+    existing.write_text("old", encoding="utf-8")
+    existing.chmod(0o640)
+    exporter.write_atomically(existing, lambda f: jsonl.write(exporter.layers(project), f))
+    assert existing.stat().st_mode & 0o777 == 0o640
+    assert existing.read_text(encoding="utf-8") != "old"
