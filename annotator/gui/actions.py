@@ -34,6 +34,8 @@ ACTIONS = (
     ActionSpec("redo", "&Redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "redo"),
     ActionSpec("remove_span", "&Remove selected span", ("Delete", "Backspace"), "remove_selected_span"),
     ActionSpec("clear_selection", "&Clear selection", ("Esc",), "clear_selection"),
+    ActionSpec("next_span", "Select ne&xt span", ("]",), "select_next_span"),
+    ActionSpec("previous_span", "Select pre&vious span", ("[",), "select_previous_span"),
     ActionSpec("next_document", "&Next document", ("Ctrl+PgDown",), "next_document"),
     ActionSpec("previous_document", "&Previous document", ("Ctrl+PgUp",), "previous_document"),
     ActionSpec("mark_done", "Mark document &done", ("Ctrl+D",), "toggle_done",
@@ -49,7 +51,7 @@ ACTIONS = (
 MENUS = (
     ("&File", ("new_project", "open_project", None, "import_files", "export_jsonl", None,
                "switch_annotator", None, "quit")),
-    ("&Edit", ("undo", "redo", None, "remove_span", "clear_selection")),
+    ("&Edit", ("undo", "redo", None, "next_span", "previous_span", "remove_span", "clear_selection")),
     ("&Document", ("next_document", "previous_document", None, "mark_done")),
     ("&View", ("font_larger", "font_smaller", None, "other_layers")),
     # "&Labels" is built from the project's label schema (see MainWindow).

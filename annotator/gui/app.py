@@ -56,11 +56,11 @@ def main(db: Path, user: str, seeds: Path | None) -> int:
     try:
         project = Project.open(db, seeds=seeds)
     except AnnotatorError as e:
+        print(f"annotator: {e}", file=sys.stderr)
         box = QMessageBox(QMessageBox.Icon.Critical, "annotator", "")
         box.setTextFormat(dialogs.PLAIN)
         box.setText(str(e))
         box.exec()
-        print(f"annotator: {e}", file=sys.stderr)
         return 1
     install_error_hook(app)
     window = MainWindow(project, user, QSettings())
@@ -68,4 +68,5 @@ def main(db: Path, user: str, seeds: Path | None) -> int:
     try:
         return app.exec()
     finally:
+        sys.excepthook = sys.__excepthook__
         window.project.close()

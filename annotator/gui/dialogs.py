@@ -14,7 +14,8 @@ Select text      drag with the mouse, double-click a word,
                  or move with the arrow keys holding Shift
 Tag selection    1-4 or the label's letter (A actor, O organisation,
                  D date, Q quote), or click the label on the right
-Select a span    click it (click again for the span around it)
+Select a span    click it (click again for the span around it),
+                 or step through your spans with ] and [
 Relabel span     its new label's key while the span is selected
 Remove span      Delete or Backspace
 Undo / redo      Ctrl+Z / Ctrl+Shift+Z

@@ -37,6 +37,7 @@ class MainWindow(QMainWindow):
         self.undo_stack: list[ops.Change] = []
         self.redo_stack: list[ops.Change] = []
         self.counts: Counter = Counter()
+        self._doc_spans: list = []  # the current document's spans as last loaded
         self._data_version = None
         self._build()
         self.actions = build_actions(self)
@@ -77,7 +78,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.view)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([260, 760, 320])
+        self.splitter.setSizes([250, 740, 350])
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
 
@@ -121,6 +122,7 @@ class MainWindow(QMainWindow):
             self.open_document(last if any(r.id == last for r in rows) else rows[0].id)
         else:
             self.open_document(None)
+        self.view.setFocus()
 
     def _load_labels(self) -> None:
         labels = self.project.labels()
@@ -149,20 +151,35 @@ class MainWindow(QMainWindow):
     def open_document(self, doc_id: int | None) -> None:
         if doc_id is None:
             self.doc = None
+            self._doc_spans = []
             self.view.set_document("", [], self.user)
         else:
             self.doc = self.project.document(doc_id)
-            self.view.set_document(self.doc.text, self.project.spans(doc_id), self.user)
+            self.view.set_document(self.doc.text, self._load_spans(doc_id), self.user)
             self.settings.setValue("last_project", str(self.project.path))
             self.settings.setValue("last_document", doc_id)
         self.documents.select(doc_id)
         self._refresh_span_views()
         self._update_title()
 
+    def _load_spans(self, doc_id: int) -> list:
+        """All layers of a document, in store order; remembered (sorted) for
+        the span list, so opening a document sorts nothing."""
+        self._doc_spans = self.project.spans(doc_id)
+        return self._doc_spans
+
+    def _reload_span_views(self) -> None:
+        if self.doc is not None:
+            self._load_spans(self.doc.id)
+        self._refresh_span_views()
+
     def _refresh_span_views(self) -> None:
-        spans = [s for s in self.view.index if self.view.visible(s)]
-        self.span_list.span_model.set_spans(spans, self.view.text)
-        self.counts = Counter(s.label for s in self.view.index if s.annotator == self.user)
+        """Span list and label counts from the spans just loaded."""
+        spans = self._doc_spans
+        own = [s for s in spans if s.annotator == self.user]
+        visible = spans if self.view.show_other_layers else own
+        self.span_list.span_model.set_spans(visible, self.view.text, presorted=True)
+        self.counts = Counter(s.label for s in own)
         self.labels_panel.set_counts(self.counts)
         self.span_list.select_span(self.view.selected_span_id)
 
@@ -188,7 +205,7 @@ class MainWindow(QMainWindow):
         self.load_documents()
         if self.doc is not None:
             selected = self.view.selected_span_id
-            self.view.set_spans(self.project.spans(self.doc.id))
+            self.view.set_spans(self._load_spans(self.doc.id))
             self.view.select_span(selected if self.view.index.get(selected) else None, scroll=False)
             self._refresh_span_views()
         return True
@@ -300,6 +317,26 @@ class MainWindow(QMainWindow):
         target.append(done)
         self._select(done.added[0].id if done.added else None)
 
+    def select_next_span(self, step: int = 1) -> None:
+        """Walk through your own spans in text order (from the cursor if
+        none is selected), scrolling each into view."""
+        spans = [s for s in self.span_list.span_model.spans if s.annotator == self.user]
+        if not spans:
+            return
+        current = self.selected_span()
+        if current is not None and current in spans:
+            i = spans.index(current) + step
+        else:
+            here = self.view.offsets.to_text(self.view.textCursor().position())
+            i = next((k for k, s in enumerate(spans) if s.start >= here), len(spans))
+            i = i if step > 0 else i - 1
+        chosen = spans[i % len(spans)]
+        self._select(chosen.id)
+        self.view.select_span(chosen.id, scroll=True)
+
+    def select_previous_span(self) -> None:
+        self.select_next_span(-1)
+
     def clear_selection(self) -> None:
         cursor = self.view.textCursor()
         cursor.clearSelection()
@@ -360,12 +397,12 @@ class MainWindow(QMainWindow):
         self.redo_stack.clear()
         self._show_user()
         self.load_documents()
-        self._refresh_span_views()
+        self._reload_span_views()
 
     def toggle_other_layers(self, show: bool) -> None:
         self.view.set_show_other_layers(show)
         self.span_list.show_annotators(show)
-        self._refresh_span_views()
+        self._reload_span_views()
 
     def font_larger(self) -> None:
         self._set_font_size(self.view.font_size() + 1)

@@ -223,3 +223,24 @@ def test_spans_survive_reopening(project_path, make_window, qtbot):
         with Project.open(project_path) as other:
             assert stored(other, doc_id, TRICKY) == [("Xi Jinping", "actor")]
         window.close()
+
+
+def test_brackets_step_through_own_spans(project, tricky, qtbot):
+    window, doc_id = tricky
+    for needle in ("Xi Jinping", "July 11, 1961", "Héllo"):
+        start = TRICKY.index(needle)
+        select(window.view, TRICKY, start, start + len(needle))
+        qtbot.keyClick(window.view, Qt.Key.Key_1)
+    window.clear_selection()
+    cursor = window.view.textCursor()
+    cursor.setPosition(qt_pos(TRICKY, TRICKY.index("President")))
+    window.view.setTextCursor(cursor)
+    seen = []
+    for _ in range(4):
+        qtbot.keyClick(window.view, Qt.Key.Key_BracketRight)
+        span = window.view.index.get(window.view.selected_span_id)
+        seen.append(TRICKY[span.start:span.end])
+    assert seen == ["Xi Jinping", "July 11, 1961", "Héllo", "Xi Jinping"]
+    qtbot.keyClick(window.view, Qt.Key.Key_BracketLeft)
+    span = window.view.index.get(window.view.selected_span_id)
+    assert TRICKY[span.start:span.end] == "Héllo"

@@ -1,0 +1,53 @@
+"""Starting the program: main(), the error hook, a project that cannot open."""
+
+import sys
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from annotator.core.paths import seeds_dir
+from annotator.gui import app as app_module
+
+
+def test_main_opens_the_window_on_a_new_default_project(qapp, monkeypatch, tmp_path):
+    seen = {}
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    monkeypatch.setattr(app_module, "QSettings", lambda: settings)
+
+    def fake_exec():
+        [window] = [w for w in QApplication.topLevelWidgets() if w.isVisible() and hasattr(w, "view")]
+        seen["doc"] = window.doc.name
+        seen["title"] = window.windowTitle()
+        window.close()
+        return 0
+
+    monkeypatch.setattr(qapp, "exec", fake_exec)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    assert app_module.main(tmp_path / "p.db", "alice", seeds_dir()) == 0
+    assert seen["doc"].startswith("000_")  # the sample article
+    assert "p.db" in seen["title"]
+
+
+def test_main_reports_a_file_that_is_not_a_project(qapp, monkeypatch, tmp_path, capsys):
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"<b>not</b> a database")
+    shown = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append((box.text(), box.textFormat())))
+    assert app_module.main(junk, "alice", None) == 1
+    [(text, fmt)] = shown
+    assert "junk.db" in text and fmt == Qt.TextFormat.PlainText
+    assert "junk.db" in capsys.readouterr().err
+    assert junk.read_bytes() == b"<b>not</b> a database"
+
+
+def test_unexpected_errors_show_a_message_instead_of_crashing(qapp, monkeypatch):
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    app_module.install_error_hook(qapp)
+    try:
+        raise ValueError("<b>boom</b>")
+    except ValueError:
+        sys.excepthook(*sys.exc_info())
+    boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+    assert any("<b>boom</b>" in b.text() and b.textFormat() == Qt.TextFormat.PlainText for b in boxes)
+    for box in boxes:
+        box.close()
