@@ -134,7 +134,10 @@ class MainWindow(QMainWindow):
         for label in labels:
             action = QAction(menu_text(label.name), self)
             action.setObjectName(f"label:{label.name}")
-            action.setShortcuts([QKeySequence(k.upper()) for k in (label.hotkey, label.mnemonic) if k])
+            keys = [k.upper() for k in (label.hotkey, label.mnemonic) if k]
+            # Digits work from the number pad too.
+            keys += [f"Num+{k}" for k in keys if k.isdigit()]
+            action.setShortcuts([QKeySequence(k) for k in keys])
             action.triggered.connect(partial(self.apply_label, label.name))
             menu.addAction(action)
             self.addAction(action)

@@ -244,3 +244,18 @@ def test_brackets_step_through_own_spans(project, tricky, qtbot):
     qtbot.keyClick(window.view, Qt.Key.Key_BracketLeft)
     span = window.view.index.get(window.view.selected_span_id)
     assert TRICKY[span.start:span.end] == "Héllo"
+
+
+def test_keypad_digits_tag_and_typing_in_the_filter_does_not(project, tricky, qtbot):
+    window, doc_id = tricky
+    start = TRICKY.index("Xi Jinping")
+    select(window.view, TRICKY, start, start + 10)
+    qtbot.keyClick(window.view, Qt.Key.Key_2, Qt.KeyboardModifier.KeypadModifier)
+    assert stored(project, doc_id, TRICKY) == [("Xi Jinping", "organisation")]
+    window._select(project.spans(doc_id)[0].id)
+    window.documents.filter.setFocus()
+    qtbot.keyClicks(window.documents.filter, "a1q")
+    qtbot.keyClick(window.documents.filter, Qt.Key.Key_Backspace)
+    assert window.documents.filter.text() == "a1"
+    assert stored(project, doc_id, TRICKY) == [("Xi Jinping", "organisation")]
+    assert window.documents.model.rowCount() == 0  # "a1" matches no document name
