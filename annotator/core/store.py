@@ -96,12 +96,6 @@ class Project:
                 # Before anything may write (even switching to WAL rewrites
                 # the header): a file we must refuse is left byte for byte.
                 self._check_existing()
-            if not self.read_only:
-                self.conn.execute("PRAGMA journal_mode = WAL")
-                # FULL: a commit is on disk before we report it, even if the
-                # machine loses power right after (WAL + NORMAL only survives
-                # a killed process).
-                self.conn.execute("PRAGMA synchronous = FULL")
             pending = MIGRATIONS.pending(self.db)
             if pending:
                 if self.read_only:
@@ -110,7 +104,15 @@ class Project:
                         "open a writable copy instead"
                     )
                 if MIGRATIONS.applied(self.db):
+                    # Before anything writes, even the switch to WAL below.
                     self.backup_path = self._backup_before_upgrade()
+            if not self.read_only:
+                self.conn.execute("PRAGMA journal_mode = WAL")
+                # FULL: a commit is on disk before we report it, even if the
+                # machine loses power right after (WAL + NORMAL only survives
+                # a killed process).
+                self.conn.execute("PRAGMA synchronous = FULL")
+            if pending:
                 with self.write():
                     # Look again inside the lock: another process may have
                     # created or upgraded the same file since we looked.
@@ -160,12 +162,24 @@ class Project:
             n += 1
             backup = self.path.with_name(f"{self.path.name}.backup-{version}-{n}")
         # sqlite's online backup copies a consistent snapshot even while
-        # another process is writing, which a file copy would not.
-        dest = sqlite3.connect(backup)
+        # another process is writing, which a file copy would not. It goes
+        # to a temporary name first, so a file called *.backup-* is always
+        # complete, even if the process is killed half-way.
+        partial = backup.with_name(f"{backup.name}.{os.getpid()}.partial")
         try:
-            self.conn.backup(dest)
-        finally:
-            dest.close()
+            dest = sqlite3.connect(partial)
+            try:
+                self.conn.backup(dest)
+            finally:
+                dest.close()
+            os.replace(partial, backup)
+        except (OSError, sqlite3.Error) as e:
+            try:
+                os.remove(partial)
+            except OSError:
+                pass
+            raise ProjectError(f"{self.path}: needs upgrading, but the backup copy could not be written "
+                               f"({e}); nothing was changed") from None
         return backup
 
     def close(self) -> None:

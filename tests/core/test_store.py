@@ -324,3 +324,25 @@ def test_data_version_tells_another_connection_changed_the_file(project_path):
         ops.add_span(b, 1, "b", "date", 5, 9)
         assert a.data_version() != seen
         assert [s.annotator for s in a.spans(1, "b")] == ["b"]
+
+
+def test_no_upgrade_without_a_backup(project_path, monkeypatch):
+    _make_old_project(project_path)
+    before = project_path.read_bytes()
+    from annotator.core import store
+
+    def disk_full(*args):
+        raise OSError(28, "No space left on device")
+
+    # The backup cannot be completed: the upgrade must not go ahead.
+    monkeypatch.setattr(store.os, "replace", disk_full)
+    with pytest.raises(ProjectError) as e:
+        Project.open(project_path)
+    monkeypatch.undo()
+    assert "backup" in str(e.value) and "nothing was changed" in str(e.value)
+    assert "No space left" in str(e.value)
+    assert project_path.read_bytes() == before
+    assert files_beside(project_path) == [project_path.name]  # no partial backup left
+    with sqlite3.connect(project_path) as conn:
+        assert [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations")] == LATEST[:1]
+    conn.close()

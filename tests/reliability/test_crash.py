@@ -144,3 +144,94 @@ def test_killed_mid_work_loses_nothing_reported_done(tmp_path):
 
     assert kills >= 6  # the process really was killed mid-work, not finished
     assert total_done >= 200  # "a few hundred" operations in all
+
+
+def _count(db: Path, table: str) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # table: a literal below
+    finally:
+        conn.close()
+
+
+@pytest.mark.slow
+def test_an_import_killed_at_any_moment_is_all_or_nothing(tmp_path):
+    db = tmp_path / "project.db"
+    make_project(db, tmp_path)
+    n = 20_000
+    source = write_jsonl(tmp_path / "big.jsonl", [
+        {"text": f"document {i} " + "text " * 30, "meta": {"name": f"big{i}"}, "label": [[0, 8, "actor"]]}
+        for i in range(n)])
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "annotator", "--db", str(db), "--user", "bulk", "import", str(source)]
+    # How long a whole import takes here, to spread the kills over it.
+    scratch = tmp_path / "scratch.db"
+    t0 = time.monotonic()
+    subprocess.run([*command[:4], str(scratch), *command[5:]], check=True, capture_output=True, env=env)
+    duration = time.monotonic() - t0
+
+    rng = random.Random(5)
+    outcomes = set()
+    for attempt in range(6):
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        time.sleep(rng.uniform(0.05, 1.0) * duration)
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=30)
+        assert integrity(db) == "ok"
+        docs, spans = _count(db, "documents"), _count(db, "spans")
+        already = 2 + (n if "all" in outcomes else 0)
+        assert docs in (already, 2 + n), f"half an import: {docs} documents"
+        outcomes.add("all" if docs == 2 + n else "none")
+        if docs == 2 + n:
+            assert len(stored(db, "bulk")) == n
+            break
+    # Whatever happened, finishing the import now gives the whole file once.
+    done = subprocess.run(command, capture_output=True, env=env)
+    assert done.returncode == 0, done.stderr.decode()
+    assert _count(db, "documents") == 2 + n and len(stored(db, "bulk")) == n
+
+
+def _old_project_with_many_spans(path: Path, n: int) -> None:
+    from sqlite_utils import Database
+    from annotator.core.migrations import MIGRATIONS
+    db = Database(path)
+    MIGRATIONS.apply(db, stop_before=[m.name for m in MIGRATIONS._migrations][1:])
+    db.execute("INSERT INTO labels (name, color, hotkey, position) VALUES ('actor', '#E69F00', '1', 0)")
+    db.execute("INSERT INTO documents (name, text, text_sha256, length) VALUES ('old', ?, 'x', ?)",
+               ["x" * (n + 10), n + 10])
+    db.conn.executemany('INSERT INTO spans (doc_id, annotator, label, start, "end") VALUES (1, ?, \'actor\', ?, ?)',
+                        [(f"a{i % 7}", i, i + 5) for i in range(n)])
+    db.conn.commit()
+    db.close()
+
+
+@pytest.mark.slow
+def test_an_upgrade_killed_at_any_moment_loses_nothing(tmp_path):
+    rng = random.Random(11)
+    n = 100_000
+    template = tmp_path / "template.db"
+    _old_project_with_many_spans(template, n)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-c", "import sys; from annotator.core.store import Project; "
+               "Project.open(sys.argv[1]).close()"]
+    timing = tmp_path / "timing.db"
+    timing.write_bytes(template.read_bytes())
+    t0 = time.monotonic()
+    subprocess.run([*command, str(timing)], check=True, env=env)
+    duration = time.monotonic() - t0
+    for attempt in range(4):
+        db = tmp_path / f"old{attempt}.db"
+        db.write_bytes(template.read_bytes())
+        proc = subprocess.Popen([*command, str(db)], env=env)
+        time.sleep(rng.uniform(0.2, 1.0) * duration)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        # Every backup that exists under its final name is complete.
+        for backup in tmp_path.glob(f"{db.name}.backup-*"):
+            if not backup.name.endswith(".partial"):
+                assert integrity(backup) == "ok" and _count(backup, "spans") == n
+        # The project opens (upgrading now if it had not finished) with every span.
+        with Project.open(db) as p:
+            assert len(p.spans(1)) == n
+            assert "spans_by_label" in {i.name for i in p.db["spans"].indexes}
+        assert integrity(db) == "ok"
