@@ -64,6 +64,9 @@ class DocumentView(QPlainTextEdit):
         self._colors = {label.name: QColor(label.color) for label in labels}
         self.viewport().update()
 
+    def colors(self) -> dict[str, QColor]:
+        return dict(self._colors)
+
     def set_document(self, text: str, spans: list[Span], owner: str) -> None:
         self.text = text
         self.offsets = OffsetMap(text)

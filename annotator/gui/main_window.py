@@ -38,6 +38,8 @@ class MainWindow(QMainWindow):
         self.redo_stack: list[ops.Change] = []
         self.counts: Counter = Counter()
         self._doc_spans: list = []  # the current document's spans as last loaded
+        self._labels: list | None = None
+        self._label_actions: list[QAction] = []
         self._data_version = None
         self._build()
         self.actions = build_actions(self)
@@ -111,6 +113,7 @@ class MainWindow(QMainWindow):
         self.redo_stack.clear()
         self.doc = None
         self._data_version = project.data_version()
+        self._labels = None
         self.path_label.setText(str(project.path))
         self.read_only_label.setVisible(project.read_only)
         self._load_labels()
@@ -126,11 +129,19 @@ class MainWindow(QMainWindow):
 
     def _load_labels(self) -> None:
         labels = self.project.labels()
+        if labels == self._labels:
+            return
+        self._labels = labels
         self.view.set_labels(labels)
         self.labels_panel.set_labels(labels)
-        self.span_list.span_model.colors = {name: color for name, color in self.view._colors.items()}
+        self.span_list.span_model.colors = self.view.colors()
         menu = self.label_menu
         menu.clear()
+        # The old hotkey actions must go, or their shortcuts become ambiguous.
+        for action in self._label_actions:
+            self.removeAction(action)
+            action.deleteLater()
+        self._label_actions = []
         for label in labels:
             action = QAction(menu_text(label.name), self)
             action.setObjectName(f"label:{label.name}")
@@ -141,6 +152,7 @@ class MainWindow(QMainWindow):
             action.triggered.connect(partial(self.apply_label, label.name))
             menu.addAction(action)
             self.addAction(action)
+            self._label_actions.append(action)
         self.labels_panel.set_counts(self.counts)
 
     def _show_user(self) -> None:
@@ -207,9 +219,9 @@ class MainWindow(QMainWindow):
         self._load_labels()
         self.load_documents()
         if self.doc is not None:
-            selected = self.view.selected_span_id
+            # set_spans keeps the selected span if it still exists, and
+            # leaves the text cursor (a selection in progress) alone.
             self.view.set_spans(self._load_spans(self.doc.id))
-            self.view.select_span(selected if self.view.index.get(selected) else None, scroll=False)
             self._refresh_span_views()
         return True
 

@@ -23,6 +23,24 @@ def test_another_connections_span_appears_after_the_poll(project, make_window, p
     assert window.check_for_changes() is False
 
 
+def test_hotkeys_and_a_selection_in_progress_survive_a_reload(project, make_window, project_path, qtbot):
+    from PySide6.QtCore import Qt
+    from tests.gui.test_tagging import select
+
+    doc_id = add_document(project, "tricky", TRICKY)
+    window = make_window(project, doc_id=doc_id)
+    xi = TRICKY.index("Xi Jinping")
+    select(window.view, TRICKY, xi, xi + 10)
+    for n in range(3):  # each reload must leave exactly one action per hotkey
+        with Project.open(project_path) as other:
+            ops.add_span(other, doc_id, "bob", "date", n, n + 1)
+            add_document(other, f"new {n}", "xyz", spans=[(0, 1, f"label{n}")], annotator="bob")
+        assert window.check_for_changes()
+        assert f"label{n}" in window.labels_panel.rows
+    qtbot.keyClick(window.view, Qt.Key.Key_1)
+    assert [(s.start, s.label) for s in project.spans(doc_id, "alice")] == [(xi, "actor")]
+
+
 def test_the_timer_polls_by_itself(project, qtbot, settings, project_path):
     from annotator.gui.main_window import MainWindow
 
