@@ -62,6 +62,17 @@ def _printable(text: str) -> str:
         else ch for ch in text)
 
 
+def _is_project_file(output: Path, db: Path) -> bool:
+    out = output.resolve()
+    for name in (db, Path(f"{db}-wal"), Path(f"{db}-shm"), Path(f"{db}-journal")):
+        try:
+            if out == name.resolve() or (out.exists() and name.exists() and os.path.samefile(out, name)):
+                return True
+        except OSError:
+            continue
+    return False
+
+
 def _check_user(ctx, param, value: str | None) -> str:
     value = value or default_user()
     problem = name_problem(value, "annotator name")
@@ -136,6 +147,10 @@ def export_command(settings: Settings, format_name: str, annotator: str | None, 
     Offsets count Unicode code points (Python string indices), end exclusive.
     """
     write = writer(format_name)
+    if output is not None and _is_project_file(output, settings.db):
+        raise click.ClickException(
+            f"{output}: that is the project file (or one of its -wal/-shm files); exporting over it "
+            "would destroy the project. Choose another output file.")
     with settings.open_project() as project:
         records = exporter.layers(project, annotator)
         try:

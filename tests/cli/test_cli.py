@@ -245,3 +245,34 @@ def test_a_project_newer_than_this_version_is_refused(run_cli, project_path, tmp
     result = run_cli("list")
     assert result.exit_code == 1 and "newer version of annotator" in result.stderr
     assert project_path.read_bytes() == before
+
+
+@pytest.mark.parametrize("target", ["same", "wal", "hardlink", "relative"])
+def test_export_over_the_project_file_is_refused(run_cli, annotated, project_path, tmp_path, monkeypatch, target):
+    before = snapshot(project_path)
+    if target == "same":
+        output = project_path
+    elif target == "wal":
+        output = tmp_path / f"{project_path.name}-wal"
+    elif target == "hardlink":
+        output = tmp_path / "link.db"
+        os.link(project_path, output)
+    else:
+        monkeypatch.chdir(project_path.parent)
+        output = f"./{project_path.name}"
+    result = run_cli("export", "-o", output)
+    assert result.exit_code == 1 and "would destroy the project" in result.stderr
+    assert snapshot(project_path) == before
+
+
+def test_a_read_only_project_can_be_listed_and_exported_but_not_changed(run_cli, annotated, project_path,
+                                                                        tmp_path, monkeypatch):
+    from annotator.core import store
+    before = snapshot(project_path)
+    monkeypatch.setattr(store, "_writable", lambda p: False)  # as for a chmod 444 file (root ignores chmod)
+    assert run_cli("list").exit_code == 0
+    exported = run_cli("export")
+    assert exported.exit_code == 0 and len(read_jsonl(exported.stdout)) == 3
+    result = run_cli("import", write_jsonl(tmp_path / "x.jsonl", [{"text": "new"}]))
+    assert result.exit_code == 1 and "read-only" in result.stderr and str(project_path) in result.stderr
+    assert snapshot(project_path) == before

@@ -99,3 +99,24 @@ def test_jsonl_import_succeeds_consistently_or_fails_cleanly(project, project_pa
 def test_nearly_valid_lines_import_or_fail_cleanly(project, project_path, tmp_path, line, add_labels):
     test_jsonl_import_succeeds_consistently_or_fails_cleanly.hypothesis.inner_test(
         project, project_path, tmp_path, [line], add_labels, "utf-8")
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.binary(max_size=200) | st.text(max_size=60).map(lambda t: t.encode("utf-8", "surrogatepass")))
+def test_txt_import_of_any_bytes_is_exact_or_refused(project, project_path, tmp_path, data):
+    path = tmp_path / "fuzz.txt"
+    path.write_bytes(data)
+    before = snapshot(project_path)
+    try:
+        import_files(project, [path], annotator="fuzzer")
+    except AnnotatorError as e:
+        event("refused")
+        assert "fuzz.txt" in str(e)
+        assert snapshot(project_path) == before
+        return
+    event("imported")
+    text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")  # must have been valid UTF-8
+    assert "\x00" not in text and text
+    stored = [row[2] for row in snapshot(project_path)["documents"]]
+    assert text in stored

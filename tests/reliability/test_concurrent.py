@@ -3,6 +3,7 @@ succeed, nobody sees "database is locked", and nothing is lost."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -101,3 +102,29 @@ def test_two_first_opens_of_the_default_project_add_the_seed_once(tmp_path):
     seeds = sorted((Path(__file__).resolve().parents[2] / "seeds").glob("*.txt"))
     assert sorted(row[1] for row in data["documents"]) == [p.stem for p in seeds]
     assert len(data["labels"]) == 4
+
+
+@pytest.mark.slow
+def test_exports_during_an_import_see_all_of_it_or_none(tmp_path):
+    """An import is one transaction: a reader at the same time sees the
+    project before it or after it, never half, and every span matches its text."""
+    db = tmp_path / "shared.db"
+    make_project(db, tmp_path)
+    importer = cli_process("--db", db, "--user", "bulk", "import", many_docs(tmp_path / "m.jsonl", "m", 4000))
+    seen = set()
+    while True:
+        finished = importer.poll() is not None
+        export = subprocess.run([sys.executable, "-m", "annotator", "--db", str(db), "export"],
+                                capture_output=True, env=clean_env(), timeout=60)
+        assert export.returncode == 0, export.stderr.decode()
+        records = [json.loads(line) for line in export.stdout.decode("utf-8").split("\n")[:-1]]
+        for record in records:
+            for span in record["spans"]:
+                assert record["text"][span["start"]:span["end"]] == span["text"]
+        documents = {r["meta"]["name"] for r in records}
+        assert len(documents) in (2, 4002), f"saw half an import: {len(documents)} documents"
+        seen.add(len(documents))
+        if finished:
+            break
+    assert importer.returncode == 0
+    assert 4002 in seen
