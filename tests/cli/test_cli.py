@@ -6,12 +6,19 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+
+from annotator.cli import cli
 
 from annotator.core.formats import jsonl as jsonl_format
 from annotator.core.store import Project
 from tests.core.helpers import TRICKY_TEXTS, read_jsonl, snapshot, write_jsonl
+from tests.core.test_import_export import documents_with_spans
 
 GOOD_LINE = {"text": "good line", "meta": {"name": "good"}}
 TEXT = "Kim met Xi"  # 10 characters
@@ -276,3 +283,23 @@ def test_a_read_only_project_can_be_listed_and_exported_but_not_changed(run_cli,
     result = run_cli("import", write_jsonl(tmp_path / "x.jsonl", [{"text": "new"}]))
     assert result.exit_code == 1 and "read-only" in result.stderr and str(project_path) in result.stderr
     assert snapshot(project_path) == before
+
+
+@settings(max_examples=25, deadline=None)
+@given(documents_with_spans())
+def test_cli_round_trip_keeps_text_and_spans_exactly(doc):
+    text, spans = doc
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        runner = CliRunner()
+        source = write_jsonl(tmp / "in.jsonl", [{"text": text, "annotator": "ann", "meta": {"name": "d"},
+                                                 "spans": [{"start": s, "end": e, "label": label}
+                                                           for s, e, label in spans]}])
+        db = str(tmp / "p.db")
+        assert runner.invoke(cli, ["--db", db, "import", str(source)]).exit_code == 0
+        out = runner.invoke(cli, ["--db", db, "export", "--annotator", "ann"])
+    assert out.exit_code == 0
+    (record,) = read_jsonl(out.stdout)
+    assert record["text"] == text
+    assert [(s["start"], s["end"], s["label"], s["text"]) for s in record["spans"]] == \
+        [(s, e, label, text[s:e]) for s, e, label in spans]
