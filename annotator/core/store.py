@@ -338,11 +338,29 @@ def _connect(path: Path, read_only: bool) -> sqlite3.Connection:
     # (see Project.write), so Python's sqlite3 never opens one implicitly.
     try:
         if read_only:
-            uri = path.resolve().as_uri() + "?mode=ro"
-            return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS,
-                                   isolation_level=None, check_same_thread=False)
+            return _connect_read_only(path)
         return sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS,
                                isolation_level=None, check_same_thread=False)
     except sqlite3.Error as e:
         raise ProjectError(f"{path}: cannot be opened: {e}") from None
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    uri = path.resolve().as_uri() + "?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS,
+                           isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        conn.close()
+    # A WAL project needs a -shm file beside it even to be read, which a
+    # read-only folder cannot hold. With no -wal file there are no changes
+    # waiting outside the main file, so reading that file as it is, is exact.
+    if Path(f"{path}-wal").exists():
+        raise ProjectError(
+            f"{path}: cannot be opened: its folder is read-only and it has changes still in its "
+            f"-wal file; open it where it can be written, or copy the project with its -wal file")
+    return sqlite3.connect(uri + "&immutable=1", uri=True, timeout=BUSY_TIMEOUT_SECONDS,
+                           isolation_level=None, check_same_thread=False)
 

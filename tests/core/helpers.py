@@ -1,7 +1,9 @@
 """Small helpers shared by the core, CLI and reliability tests.
 
 They read the project file with plain sqlite3 (not through the code under
-test), so a bug in the store cannot hide itself from the check.
+test), so a bug in the store cannot hide itself from the check. They only
+read, but through an ordinary connection: a read-only one would leave -wal
+and -shm files behind.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def read_jsonl(text: str) -> list[dict]:
 
 def snapshot(path: Path) -> dict:
     """Everything a user could lose, read straight from the file."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = sqlite3.connect(path)
     try:
         return {
             "documents": conn.execute(
@@ -60,7 +62,7 @@ def snapshot(path: Path) -> dict:
 
 
 def integrity(path: Path) -> str:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = sqlite3.connect(path)
     try:
         return conn.execute("PRAGMA integrity_check").fetchone()[0]
     finally:
@@ -69,7 +71,7 @@ def integrity(path: Path) -> str:
 
 def spans_as_text(path: Path) -> set[tuple]:
     """Every span as (document name, annotator, label, start, end, covered text)."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = sqlite3.connect(path)
     try:
         rows = conn.execute(
             'SELECT d.name, s.annotator, s.label, s.start, s."end", d.text FROM spans s '
