@@ -54,12 +54,17 @@ class _Group(click.Group):
                 "it may be damaged or another program may hold it") from None
 
 
+_BIDI_CONTROLS = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def _printable(text: str) -> str:
     """A name as one safe terminal line: control characters (newlines,
-    escape sequences) are shown as escapes instead of acting on the terminal."""
+    escape sequences) and bidi overrides (which would reorder the rest of the
+    line) are shown as escapes instead of acting on the terminal."""
     return "".join(
-        ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) in ("Cc", "Zl", "Zp")
-        else ch for ch in text)
+        ch.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(ch) in ("Cc", "Zl", "Zp") or ch in _BIDI_CONTROLS else ch
+        for ch in text)
 
 
 def _is_project_file(output: Path, db: Path) -> bool:

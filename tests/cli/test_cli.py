@@ -201,18 +201,18 @@ def test_export_into_a_missing_folder_fails_cleanly(run_cli, annotated, tmp_path
 
 
 def test_list_shows_documents_with_span_counts_per_annotator(run_cli, annotated, tmp_path):
-    weird = write_jsonl(tmp_path / "w.jsonl", [{"text": "t", "meta": {"name": "evil\n\x1b[2Jname"}}])
+    weird = write_jsonl(tmp_path / "w.jsonl", [{"text": "t", "meta": {"name": "evil\n\x1b[2Jna\u202eme"}}])
     assert run_cli("import", weird).exit_code == 0
     result = run_cli("list")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert len(lines) == 3  # the newline in a name does not make a line
     by_name = {line.split("  ")[1]: line for line in lines}
-    assert sorted(by_name) == ["evil\\n\\x1b[2Jname", "rtl", "zwj"]
+    assert sorted(by_name) == ["evil\\n\\x1b[2Jna\\u202eme", "rtl", "zwj"]
     assert "alice: 2, bob: 1" in by_name["zwj"]
     assert "no spans" in by_name["rtl"]
     assert f"{len(TRICKY_TEXTS['rtl'])} characters" in by_name["rtl"]
-    assert "\x1b" not in result.stdout
+    assert "\x1b" not in result.stdout and "\u202e" not in result.stdout
 
 
 def test_list_on_an_empty_project(run_cli):
