@@ -42,6 +42,7 @@ class DocumentView(QPlainTextEdit):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setReadOnly(True)
+        self.setUndoRedoEnabled(False)  # never edited; no undo history of 5 MB texts
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                      | Qt.TextInteractionFlag.TextSelectableByKeyboard)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
@@ -203,59 +204,91 @@ class DocumentView(QPlainTextEdit):
 
     # ------------------------------------------------------------ painting
 
-    def _visible_spans(self, rect) -> list[Span]:
+    def _visible_range(self) -> tuple[int, int]:
+        """Qt positions of the first and last character on screen.  Found by
+        binary search over line positions, because Qt's own hit testing
+        walks every line of a block: slow for one huge paragraph."""
         block = self.firstVisibleBlock()
-        if not block.isValid() or not len(self.index):
-            return []
+        if not block.isValid():
+            return 0, 0
         offset = self.contentOffset()
-        first = block.position()
-        last = first
+        height = self.viewport().height()
+        top = self.blockBoundingGeometry(block).translated(offset).top()
+        layout = block.layout()
+        line = layout.lineAt(_line_at_y(layout, -top)) if layout.lineCount() else None
+        first = block.position() + (line.textStart() if line is not None else 0)
+        last = block.position() + block.length() - 1
         while block.isValid():
-            top = self.blockBoundingGeometry(block).translated(offset).top()
-            if top > rect.bottom():
+            geometry = self.blockBoundingGeometry(block).translated(offset)
+            if geometry.top() > height:
                 break
+            layout = block.layout()
             last = block.position() + block.length() - 1
+            if geometry.bottom() > height and layout.lineCount():
+                line = layout.lineAt(_line_at_y(layout, height - geometry.top()))
+                last = block.position() + line.textStart() + line.textLength()
+                break
             block = block.next()
+        return first, min(last + 1, self.offsets.qt_length)
+
+    def _visible_spans(self, visible: tuple[int, int]) -> list[Span]:
+        if not len(self.index):
+            return []
+        first, last = visible
         start = self.offsets.to_text(first)
-        end = self.offsets.to_text(min(last, self.offsets.qt_length), round_up=True)
+        end = self.offsets.to_text(last, round_up=True)
         return [s for s in self.index.overlapping(start, max(end, start + 1)) if self.visible(s)]
 
-    def _rects(self, span: Span) -> list[tuple[QRectF, str]]:
-        """Viewport rectangles covering `span`, one per visual line, each
-        tagged 'first', 'last', 'only' or 'middle' (where the ends are)."""
+    def _rects(self, span: Span, visible: tuple[int, int] | None = None
+               ) -> list[tuple[QRectF, tuple[bool, bool]]]:
+        """Viewport rectangles covering the on-screen part of `span`, one per
+        visual line, each with (holds the span's start, holds its end)."""
         qs, qe = self.offsets.to_qt_range(span.start, span.end)
-        doc = self.document()
-        block = doc.findBlock(qs)
+        first, last = visible or self._visible_range()
+        a0, b0 = max(qs, first), min(qe, last)
+        if a0 >= b0:
+            return []
+        block = self.document().findBlock(a0)
         offset = self.contentOffset()
         height = self.viewport().height()
         rects = []
-        while block.isValid() and block.position() <= qe:
+        while block.isValid() and block.position() < b0:
             geometry = self.blockBoundingGeometry(block).translated(offset)
             if geometry.top() > height:
                 break
             if geometry.bottom() >= 0 and block.isVisible():
                 layout = block.layout()
-                bs = qs - block.position()
-                be = qe - block.position()
-                for i in range(layout.lineCount()):
+                position = block.position()
+                bs, be = qs - position, qe - position
+                i = _line_at_position(layout, max(a0 - position, 0))
+                while i < layout.lineCount():
                     line = layout.lineAt(i)
                     ls = line.textStart()
-                    le = ls + line.textLength()
-                    a, b = max(bs, ls), min(be, le)
-                    if a >= b and not (a == b == bs and span.start == span.end):
-                        continue
-                    x1 = line.cursorToX(a)[0]
-                    x2 = line.cursorToX(b)[0]
-                    rect = QRectF(min(x1, x2), line.y(), abs(x2 - x1), line.height())
-                    rects.append((rect.translated(geometry.topLeft()), (a == bs, b == be)))
+                    if ls >= be or ls >= b0 - position:
+                        break
+                    a, b = max(bs, ls), min(be, ls + line.textLength())
+                    if a < b < be and self._is_blank_at(position + b - 1):
+                        b -= 1  # the blank where a span wraps: no mark past the line end
+                    if a < b:
+                        x1 = line.cursorToX(a)[0]
+                        x2 = line.cursorToX(b)[0]
+                        rect = QRectF(min(x1, x2), line.y(), abs(x2 - x1), line.height())
+                        rects.append((rect.translated(geometry.topLeft()), (a == bs, b == be)))
+                    i += 1
             block = block.next()
         return rects
 
+    def _is_blank_at(self, qt_position: int) -> bool:
+        # From the stored text: block.text() copies the whole paragraph.
+        offset = self.offsets.to_text(qt_position)
+        return offset < len(self.text) and self.text[offset].isspace()
+
     def paintEvent(self, event):
-        spans = self._visible_spans(event.rect())
+        visible = self._visible_range()
+        spans = self._visible_spans(visible)
         # Outer spans first, so inner ones paint over them and stay visible.
         spans.sort(key=lambda s: -(s.end - s.start))
-        geometry = {s.id: self._rects(s) for s in spans}
+        geometry = {s.id: self._rects(s, visible) for s in spans}
         painter = QPainter(self.viewport())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         for span in spans:
@@ -303,12 +336,36 @@ class DocumentView(QPlainTextEdit):
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             painter.setPen(QPen(QColor("#1a1a1a"), 2.0))
             painter.setBrush(Qt.BrushStyle.NoBrush)
-            for rect, _ in geometry.get(selected.id) or self._rects(selected):
+            for rect, _ in geometry.get(selected.id) or self._rects(selected, visible):
                 painter.drawRoundedRect(rect.adjusted(-1, -1, 1, 1), 3, 3)
         painter.end()
 
     def _color(self, label: str) -> QColor:
         return self._colors.get(label) or QColor("#888888")
+
+
+def _line_at_y(layout, y: float) -> int:
+    """Index of the line of `layout` at height `y` (layout coordinates)."""
+    lo, hi = 0, layout.lineCount() - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if layout.lineAt(mid).y() <= y:
+            lo = mid
+        else:
+            hi = mid - 1
+    return max(lo, 0)
+
+
+def _line_at_position(layout, position: int) -> int:
+    """Index of the line of `layout` holding block position `position`."""
+    lo, hi = 0, layout.lineCount() - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if layout.lineAt(mid).textStart() <= position:
+            lo = mid
+        else:
+            hi = mid - 1
+    return max(lo, 0)
 
 
 def tooltip_html(spans: list[Span], text: str) -> str:
