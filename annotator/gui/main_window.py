@@ -300,6 +300,16 @@ class MainWindow(QMainWindow):
         self._record(change)
         if change and change.added:
             self._select(change.added[0].id)
+            self._mark_started()
+
+    def _mark_started(self) -> None:
+        """A document you have tagged in is no longer 'new' to you."""
+        if self.project.status(self.doc.id, self.user) == "new":
+            try:
+                ops.set_status(self.project, self.doc.id, self.user, "in progress")
+            except AnnotatorError:
+                return  # the span is saved; the status is a convenience
+            self.documents.model.update(self.doc.id, status="in progress")
 
     def remove_selected_span(self) -> None:
         span = self.selected_span()

@@ -259,3 +259,17 @@ def test_keypad_digits_tag_and_typing_in_the_filter_does_not(project, tricky, qt
     assert window.documents.filter.text() == "a1"
     assert stored(project, doc_id, TRICKY) == [("Xi Jinping", "organisation")]
     assert window.documents.model.rowCount() == 0  # "a1" matches no document name
+
+
+def test_status_follows_work_and_ctrl_d_marks_done(project, tricky, qtbot):
+    window, doc_id = tricky
+    row = lambda: window.documents.model.rows[window.documents.model.row_of(doc_id)]  # noqa: E731
+    assert row().status == "new"
+    start = TRICKY.index("Xi Jinping")
+    select(window.view, TRICKY, start, start + 10)
+    qtbot.keyClick(window.view, Qt.Key.Key_1)
+    assert row().status == "in progress" == project.status(doc_id, "alice")
+    qtbot.keyClick(window.view, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    assert row().status == "done" == project.status(doc_id, "alice")
+    qtbot.keyClick(window.view, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    assert row().status == "in progress" == project.status(doc_id, "alice")
