@@ -77,19 +77,13 @@ class Project:
         conn = _connect(path, read_only)
         project = cls(path, conn, read_only)
         try:
-            project._prepare(is_new=not existed)
+            project._prepare(is_new=not existed, seeds=seeds)
         except BaseException:
             conn.close()
             raise
-        if not existed and seeds is not None:
-            from annotator.core.importer import import_files
-
-            seed_files = sorted(seeds.glob("*.txt"))
-            if seed_files:
-                import_files(project, seed_files, annotator=None)
         return project
 
-    def _prepare(self, is_new: bool) -> None:
+    def _prepare(self, is_new: bool, seeds: Path | None = None) -> None:
         try:
             self.conn.execute("PRAGMA foreign_keys = ON")
             if not is_new:
@@ -120,9 +114,21 @@ class Project:
                     MIGRATIONS.apply(self.db)
                     if fresh_schema:
                         label_defaults.insert_defaults(self.conn)
+                        if seeds is not None:
+                            # In the same transaction as the schema: a process
+                            # killed here leaves no project without its seeds.
+                            self._insert_seeds(seeds)
         except sqlite3.DatabaseError as e:
             raise ProjectError(f"{self.path}: cannot be opened as an annotator project: {e} "
                                "(the file is damaged or not a project); it was not changed") from None
+
+    def _insert_seeds(self, seeds: Path) -> None:
+        from annotator.core.importer import read_files, text_digest
+
+        for doc in read_files(sorted(seeds.glob("*.txt"))):
+            self.conn.execute(
+                "INSERT OR IGNORE INTO documents (name, text, text_sha256, length, meta) VALUES (?, ?, ?, ?, '{}')",
+                (doc.name, doc.text, text_digest(doc.text), len(doc.text)))
 
     def _check_existing(self) -> None:
         """Refuse, without writing, a damaged file, another program's

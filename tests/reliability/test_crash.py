@@ -236,3 +236,32 @@ def test_an_upgrade_killed_at_any_moment_loses_nothing(tmp_path):
             assert len(p.spans(1)) == n
             assert "spans_by_label" in {i.name for i in p.db["spans"].indexes}
         assert integrity(db) == "ok"
+
+
+@pytest.mark.slow
+def test_first_open_of_the_default_project_killed_at_any_moment(tmp_path):
+    """Killed while creating the default project, the next start still gets
+    a complete project with the seed article, exactly once."""
+    seeds = sorted((REPO / "seeds").glob("*.txt"))
+    rng = random.Random(3)
+    for attempt in range(8):
+        home = tmp_path / f"home{attempt}"
+        env = {**os.environ, "PYTHONPATH": str(REPO), "HOME": str(home), "XDG_DATA_HOME": str(home / "xdg")}
+        env.pop("ANNOTATOR_DB", None)
+        proc = subprocess.Popen([sys.executable, "-m", "annotator", "list"], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # Kill in the short window after the file appears, while the schema
+        # and the seed article are being written.
+        db = home / "xdg" / "annotator" / "default.annotator.db"
+        deadline = time.monotonic() + 30
+        while not db.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.0005)
+        time.sleep(rng.uniform(0, 0.02))
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=30)
+        again = subprocess.run([sys.executable, "-m", "annotator", "list"], env=env, capture_output=True,
+                               timeout=60)
+        assert again.returncode == 0, again.stderr.decode()
+        names = [line.split("  ")[1] for line in again.stdout.decode("utf-8").splitlines()]
+        assert names == [p.stem for p in seeds]
+        assert integrity(db) == "ok"
