@@ -15,7 +15,7 @@ from annotator.core import ops
 from annotator.core.errors import AnnotatorError
 from annotator.core.model import Document
 from annotator.core.store import Project
-from annotator.gui import dialogs, file_commands
+from annotator.gui import dialogs, document_commands, file_commands
 from annotator.gui.actions import build_actions, build_menus, menu_text
 from annotator.gui.document_list import DocumentList
 from annotator.gui.document_view import DocumentView
@@ -384,38 +384,6 @@ class MainWindow(QMainWindow):
 
     # --------------------------------------------------------- other commands
 
-    def next_document(self, step: int = 1) -> None:
-        rows = self.documents.model.rows
-        if not rows:
-            return
-        ids = [r.id for r in rows]
-        i = ids.index(self.doc.id) if self.doc and self.doc.id in ids else -step
-        self.open_document(ids[(i + step) % len(ids)])
-
-    def previous_document(self) -> None:
-        self.next_document(-1)
-
-    def toggle_done(self) -> None:
-        if self.doc is None or self.project.read_only:
-            return
-        status = "in progress" if self.project.status(self.doc.id, self.user) == "done" else "done"
-        try:
-            ops.set_status(self.project, self.doc.id, self.user, status)
-        except AnnotatorError as e:
-            dialogs.error(self, "Not saved", str(e))
-            return
-        self.documents.model.update(self.doc.id, status=status)
-        self.statusBar().showMessage(f"Marked {status}.", 3000)
-
-    def switch_annotator(self) -> None:
-        try:
-            name = dialogs.ask_annotator(self, self.user, self.project.annotators())
-        except ValueError as e:
-            dialogs.error(self, "Switch annotator", str(e))
-            return
-        if name and name != self.user:
-            self.set_user(name)
-
     def set_user(self, name: str) -> None:
         self.user = name
         self.undo_stack.clear()
@@ -429,17 +397,13 @@ class MainWindow(QMainWindow):
         self.span_list.show_annotators(show)
         self._reload_span_views()
 
-    def font_larger(self) -> None:
-        self._set_font_size(self.view.font_size() + 1)
-
-    def font_smaller(self) -> None:
-        self._set_font_size(self.view.font_size() - 1)
-
-    def _set_font_size(self, size: int) -> None:
-        size = max(8, min(40, size))
-        self.view.set_font_size(size)
-        self.settings.setValue("font_size", size)
-
+    next_document = document_commands.next_document
+    previous_document = document_commands.previous_document
+    toggle_done = document_commands.toggle_done
+    switch_annotator = document_commands.switch_annotator
+    font_larger = document_commands.font_larger
+    font_smaller = document_commands.font_smaller
+    set_font_size = document_commands.set_font_size
     new_project = file_commands.new_project
     open_project = file_commands.open_project
     import_files = file_commands.import_files
@@ -460,7 +424,7 @@ class MainWindow(QMainWindow):
             size = int(self.settings.value("font_size", DEFAULT_FONT_SIZE))
         except (TypeError, ValueError):
             size = DEFAULT_FONT_SIZE
-        self.view.set_font_size(max(8, min(40, size)))
+        self.view.set_font_size(max(document_commands.MIN_FONT, min(document_commands.MAX_FONT, size)))
 
     def _last_document(self) -> int | None:
         if self.settings.value("last_project") != str(self.project.path):

@@ -5,7 +5,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
 
-from annotator.core import ops
 from tests.gui.conftest import add_document
 
 TRICKY = ("Héllo 😀 wörld\r\nChinese President Xi Jinping said “we\u00a0agree” on July 11, 1961.\r"
