@@ -67,7 +67,8 @@ def build_actions(window) -> dict[str, QAction]:
         keys = []
         for shortcut in spec.shortcuts:
             if isinstance(shortcut, StandardKey):
-                keys.extend(QKeySequence.keyBindings(shortcut))
+                # The platform's primary binding only (others are media keys).
+                keys.extend(QKeySequence.keyBindings(shortcut)[:1])
             else:
                 keys.append(QKeySequence(shortcut))
         unique = []

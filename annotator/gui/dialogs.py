@@ -9,20 +9,16 @@ from annotator.core.model import name_problem
 
 PLAIN = Qt.TextFormat.PlainText
 
-SHORTCUTS = """\
+TAGGING_HELP = """\
 Select text      drag with the mouse, double-click a word,
                  or move with the arrow keys holding Shift
-Tag selection    1-4 or the label's letter (A actor, O organisation,
-                 D date, Q quote), or click the label on the right
+Tag selection    the label's key, or click the label:
+{labels}
 Select a span    click it (click again for the span around it),
                  or step through your spans with ] and [
-Relabel span     its new label's key while the span is selected
+Relabel span     the new label's key while the span is selected
 Remove span      Delete or Backspace
-Undo / redo      Ctrl+Z / Ctrl+Shift+Z
-Clear selection  Esc
-Next / previous document   Ctrl+PgDown / Ctrl+PgUp
-Mark document done          Ctrl+D
-Font size        Ctrl++ / Ctrl+-
+
 Everything is saved the moment you do it; there is no Save."""
 
 

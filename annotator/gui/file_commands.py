@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QFileDialog
 
 from annotator import __version__
@@ -15,6 +16,7 @@ from annotator.core.formats import writer
 from annotator.core.importer import import_files as core_import_files
 from annotator.core.store import Project
 from annotator.gui import dialogs
+from annotator.gui.actions import ACTIONS
 
 PROJECT_FILTER = "Annotator projects (*.db *.annotator.db *.sqlite);;All files (*)"
 
@@ -83,8 +85,24 @@ def export_jsonl(window) -> None:
     window.statusBar().showMessage(f"Exported to {path}.", 8000)
 
 
+def shortcuts_text(window) -> str:
+    """The tagging keys, then every command's shortcut from the action
+    table, so the help cannot drift from the real key bindings."""
+    labels = "\n".join(
+        f"{'':17}{'/'.join(k.upper() for k in (label.hotkey, label.mnemonic) if k) or '-':<6} {label.name}"
+        for label in window.project.labels())
+    lines = [dialogs.TAGGING_HELP.format(labels=labels), ""]
+    for spec in ACTIONS:
+        keys = window.actions[spec.id].shortcuts()
+        if keys:
+            name = spec.text.replace("&", "").rstrip("…")
+            shown = " / ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in keys[:2])
+            lines.append(f"{name:<32} {shown}")
+    return "\n".join(lines)
+
+
 def show_shortcuts(window) -> None:
-    box = dialogs.info(window, "Keyboard shortcuts", dialogs.SHORTCUTS)
+    box = dialogs.info(window, "Keyboard shortcuts", shortcuts_text(window))
     box.setStyleSheet("QLabel { font-family: monospace; }")
 
 

@@ -138,3 +138,14 @@ def test_settings_keep_font_size_splitter_and_last_document(project, make_window
     assert again.view.font_size() == size + 1
     assert again.doc.id == second
     assert again.splitter.sizes() == sizes
+
+
+def test_help_lists_every_shortcut(project, make_window):
+    window = make_window(project)
+    window.actions["shortcuts"].trigger()
+    [box] = boxes(window)
+    for action_id in ("undo", "redo", "remove_span", "next_document", "mark_done", "import_files",
+                      "export_jsonl", "switch_annotator", "other_layers", "font_larger"):
+        key = window.actions[action_id].shortcuts()[0].toString()
+        assert key in box.text(), action_id
+    assert "1/A    actor" in box.text() and "4/Q    quote" in box.text()
