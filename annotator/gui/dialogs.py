@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QInputDialog, QMessageBox, QPlainTextEdit,
+                               QVBoxLayout, QWidget)
 
 from annotator.core.model import name_problem
 
@@ -43,6 +45,29 @@ def error(parent, title: str, text: str, detail: str = "") -> QMessageBox:
 
 def info(parent, title: str, text: str) -> QMessageBox:
     return message(parent, QMessageBox.Icon.Information, title, text)
+
+
+def show_text(parent, title: str, text: str) -> QDialog:
+    """A read-only, unwrapped monospace text (a table of keys) in a dialog."""
+    dialog = QDialog(parent)
+    dialog.setObjectName("textDialog")
+    dialog.setWindowTitle(title)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    view = QPlainTextEdit(dialog)
+    view.setReadOnly(True)
+    view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+    view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+    view.setPlainText(text)
+    metrics = view.fontMetrics()
+    width = max(metrics.horizontalAdvance(line) for line in text.splitlines() or [""])
+    view.setMinimumSize(width + 40, min(metrics.lineSpacing() * (text.count("\n") + 3), 640))
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dialog)
+    buttons.rejected.connect(dialog.close)
+    layout = QVBoxLayout(dialog)
+    layout.addWidget(view)
+    layout.addWidget(buttons)
+    dialog.open()
+    return dialog
 
 
 def ask_annotator(parent, current: str, known: list[str]) -> str | None:

@@ -102,8 +102,7 @@ def shortcuts_text(window) -> str:
 
 
 def show_shortcuts(window) -> None:
-    box = dialogs.info(window, "Keyboard shortcuts", shortcuts_text(window))
-    box.setStyleSheet("QLabel { font-family: monospace; }")
+    dialogs.show_text(window, "Keyboard shortcuts", shortcuts_text(window))
 
 
 def show_about(window) -> None:
