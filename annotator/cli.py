@@ -52,6 +52,11 @@ class _Group(click.Group):
             raise click.ClickException(
                 f"{where}: the project file could not be read or written ({e}); "
                 "it may be damaged or another program may hold it") from None
+        except UnicodeDecodeError:
+            # sqlite3 raises this when an error message quotes damaged bytes.
+            where = ctx.obj.db if isinstance(ctx.obj, Settings) else "the project"
+            raise click.ClickException(f"{where}: the project file is damaged (text that is not "
+                                       "UTF-8 where the schema or data should be)") from None
 
 
 _BIDI_CONTROLS = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")

@@ -121,6 +121,11 @@ class Project:
         except sqlite3.DatabaseError as e:
             raise ProjectError(f"{self.path}: cannot be opened as an annotator project: {e} "
                                "(the file is damaged or not a project); it was not changed") from None
+        except UnicodeDecodeError:
+            # Python's sqlite3 fails this way when SQLite's own error message
+            # quotes damaged schema text that is no longer UTF-8.
+            raise ProjectError(f"{self.path}: cannot be opened as an annotator project: its schema is "
+                               "damaged; it was not changed") from None
 
     def _insert_seeds(self, seeds: Path) -> None:
         from annotator.core.importer import read_files, text_digest

@@ -346,3 +346,17 @@ def test_no_upgrade_without_a_backup(project_path, monkeypatch):
     with sqlite3.connect(project_path) as conn:
         assert [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations")] == LATEST[:1]
     conn.close()
+
+
+def test_schema_text_damaged_into_invalid_utf8_is_a_project_error(project_path):
+    # Python's sqlite3 raised UnicodeDecodeError (not a DatabaseError) when
+    # SQLite's message quoted the damaged schema.
+    data = bytearray(_checkpointed_project(project_path, n_docs=5))
+    where = data.find(b"CREATE TABLE spans")
+    assert where > 0
+    data[where + 2] = 0x80
+    project_path.write_bytes(bytes(data))
+    with pytest.raises(ProjectError) as e:
+        Project.open(project_path)
+    assert str(project_path) in str(e.value) and "not changed" in str(e.value)
+    assert project_path.read_bytes() == bytes(data)
