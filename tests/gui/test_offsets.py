@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from PySide6.QtGui import QTextCursor, QTextDocument
 
+from annotator.core.model import trim_whitespace
 from annotator.gui.offsets import OffsetMap, display_text
 
 TRICKY = [
@@ -31,6 +32,18 @@ def qt_document(text):
     doc = QTextDocument()
     doc.setPlainText(display_text(text))
     return doc
+
+
+_VIEW = []
+
+
+def shared_view():
+    """One DocumentView reused across hypothesis examples (fast)."""
+    if not _VIEW:
+        from annotator.gui.document_view import DocumentView
+
+        _VIEW.append(DocumentView())
+    return _VIEW[0]
 
 
 def check_selection(doc, mapping, text, qa, qb):
@@ -73,8 +86,10 @@ def test_mapping_is_compact_for_large_plain_text():
 @settings(max_examples=int(os.environ.get("OFFSET_EXAMPLES", 150)), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=texts, data=st.data())
 def test_any_widget_selection_maps_to_exactly_the_selected_text(qapp, text, data):
-    doc = qt_document(text)
-    mapping = OffsetMap(text)
+    view = shared_view()
+    view.set_document(text, [], "me")  # the real widget, as the window fills it
+    doc = view.document()
+    mapping = view.offsets
     assert mapping.qt_length == doc.characterCount() - 1
     # Every code-point boundary that is not inside a CRLF survives the round trip.
     for i in range(len(text) + 1):
@@ -89,6 +104,12 @@ def test_any_widget_selection_maps_to_exactly_the_selected_text(qapp, text, data
     qa = data.draw(st.sampled_from(stops))
     qb = data.draw(st.sampled_from(stops))
     check_selection(doc, mapping, text, qa, qb)
+    # What the window would store for that selection: the same range, trimmed.
+    cursor.setPosition(qa)
+    cursor.setPosition(qb, QTextCursor.MoveMode.KeepAnchor)
+    view.setTextCursor(cursor)
+    start, end = trim_whitespace(text, *mapping.to_text_range(qa, qb))
+    assert view.selection_offsets() == ((start, end) if start < end else None)
     raw_a = data.draw(st.integers(0, mapping.qt_length))
     raw_b = data.draw(st.integers(0, mapping.qt_length))
     start, end = mapping.to_text_range(raw_a, raw_b)
