@@ -12,6 +12,7 @@ Guarantees (see README, "Your data is safe"):
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
@@ -36,6 +37,20 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_SECONDS = 30.0
 
 _SPAN_COLUMNS = 'start, "end", label, annotator, doc_id, id'
+
+
+def _reading(method):
+    """A query on a file that turns out to be damaged past what the check on
+    opening can see (bytes inside a record) raises ProjectError, like every
+    other problem the core reports, instead of a bare sqlite3 error."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as e:
+            raise ProjectError(f"{self.path}: could not be read: {e} (the file may be damaged; "
+                               "restore it from a backup)") from None
+    return wrapper
 
 
 def _span(row: tuple) -> Span:
@@ -218,7 +233,7 @@ class Project:
         try:
             yield self.conn
             self.conn.execute("COMMIT")
-        except sqlite3.Error as e:
+        except (sqlite3.Error, UnicodeDecodeError) as e:  # the latter: damaged text read back
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             raise ProjectError(f"{self.path}: the change could not be saved and was undone: {e}") from None
@@ -232,6 +247,7 @@ class Project:
         another process (see data_version)."""
         self._labels = None
 
+    @_reading
     def data_version(self) -> int:
         """Changes whenever another connection commits; poll it to notice
         another annotator's work."""
@@ -239,6 +255,7 @@ class Project:
 
     # ----------------------------------------------------------------- labels
 
+    @_reading
     def labels(self) -> list[Label]:
         if self._labels is None:
             rows = self.conn.execute(
@@ -252,6 +269,7 @@ class Project:
 
     # -------------------------------------------------------------- documents
 
+    @_reading
     def document(self, doc_id: int) -> Document:
         row = self.conn.execute(
             "SELECT id, name, text, meta FROM documents WHERE id = ?", (doc_id,)
@@ -260,9 +278,11 @@ class Project:
             raise ProjectError(f"{self.path}: there is no document with id {doc_id}")
         return Document(row[0], row[1], row[2], json.loads(row[3]))
 
+    @_reading
     def document_count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
 
+    @_reading
     def document_summaries(self, annotator: str, name_filter: str = "") -> list[DocumentSummary]:
         """Every document (without its text) with `annotator`'s span count and status."""
         rows = self.conn.execute(
@@ -279,6 +299,7 @@ class Project:
         )
         return [DocumentSummary(*row) for row in rows]
 
+    @_reading
     def span_counts(self) -> dict[int, dict[str, int]]:
         """{doc_id: {annotator: number of spans}} for every annotated document."""
         counts: dict[int, dict[str, int]] = {}
@@ -289,6 +310,7 @@ class Project:
             counts.setdefault(doc_id, {})[annotator] = n
         return counts
 
+    @_reading
     def status(self, doc_id: int, annotator: str) -> str:
         row = self.conn.execute(
             "SELECT status FROM document_status WHERE doc_id = ? AND annotator = ?", (doc_id, annotator)
@@ -297,6 +319,7 @@ class Project:
 
     # ------------------------------------------------------------------ spans
 
+    @_reading
     def spans(self, doc_id: int, annotator: str | None = None) -> list[Span]:
         """Spans of one document, sorted by (start, end); one layer or all."""
         if annotator is None:
@@ -312,10 +335,12 @@ class Project:
             )
         return [_span(row) for row in rows]
 
+    @_reading
     def span(self, span_id: int) -> Span | None:
         row = self.conn.execute(f"SELECT {_SPAN_COLUMNS} FROM spans WHERE id = ?", (span_id,)).fetchone()
         return _span(row) if row else None
 
+    @_reading
     def annotators(self, doc_id: int | None = None) -> list[str]:
         """Annotators with at least one span (in one document, or anywhere)."""
         if doc_id is None:

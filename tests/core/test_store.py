@@ -360,3 +360,23 @@ def test_schema_text_damaged_into_invalid_utf8_is_a_project_error(project_path):
         Project.open(project_path)
     assert str(project_path) in str(e.value) and "not changed" in str(e.value)
     assert project_path.read_bytes() == bytes(data)
+
+
+def test_a_record_damaged_past_the_open_check_is_a_project_error_on_reading(project_path):
+    with Project.open(project_path) as p:
+        with p.write() as conn:
+            conn.execute("INSERT INTO documents (name, text, text_sha256, length) VALUES "
+                         "('d', 'Kim Jong-un met Xi Jinping', 'x', 26)")
+        ops.add_span(p, 1, "ann", "actor", 0, 3)
+    with sqlite3.connect(project_path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    data = bytearray(project_path.read_bytes())
+    where = data.find(b"Kim Jong-un met Xi")
+    data[where + 1] = 0xFF  # no longer UTF-8; the b-tree itself is intact
+    project_path.write_bytes(bytes(data))
+    with Project.open(project_path) as p:
+        assert p.spans(1)[0].label == "actor"  # undamaged parts still read
+        with pytest.raises(ProjectError) as e:
+            p.document(1)
+        assert str(project_path) in str(e.value) and "damaged" in str(e.value)
