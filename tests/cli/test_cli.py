@@ -303,3 +303,25 @@ def test_cli_round_trip_keeps_text_and_spans_exactly(doc):
     assert record["text"] == text
     assert [(s["start"], s["end"], s["label"], s["text"]) for s in record["spans"]] == \
         [(s, e, label, text[s:e]) for s, e, label in spans]
+
+
+def test_environment_variables_choose_project_and_user(tmp_path):
+    db = tmp_path / "env.db"
+    source = write_jsonl(tmp_path / "a.jsonl", [{"text": "Kim met Xi", "label": [[0, 3, "actor"]]}])
+    env = {"ANNOTATOR_DB": str(db), "ANNOTATOR_USER": "envuser"}
+    result = CliRunner(env=env).invoke(cli, ["import", str(source)])
+    assert result.exit_code == 0, result.output
+    assert str(db) in result.stderr
+    (record,) = read_jsonl(CliRunner(env=env).invoke(cli, ["export"]).stdout)
+    assert record["annotator"] == "envuser"
+    # Options win over the environment.
+    other = tmp_path / "other.db"
+    CliRunner(env=env).invoke(cli, ["--db", str(other), "--user", "optuser", "import", str(source)])
+    (record,) = read_jsonl(CliRunner().invoke(cli, ["--db", str(other), "export"]).stdout)
+    assert record["annotator"] == "optuser"
+
+
+def test_version(run_cli):
+    from annotator import __version__
+    result = run_cli("--version")
+    assert result.exit_code == 0 and __version__ in result.stdout

@@ -81,3 +81,16 @@ def test_text_damaged_inside_a_record_is_reported_not_a_crash(template, tmp_path
     assert result.exit_code == 1
     assert str(db) in result.stderr and "damaged" in result.stderr
     assert not isinstance(result.exception, (AssertionError, UnicodeDecodeError))
+
+
+def test_export_to_a_file_of_a_damaged_project_leaves_no_file(template, tmp_path):
+    damaged = bytearray(template)
+    where = damaged.rfind("Kim Jong-un met Xi Jinping 👋".encode())  # the last documents: half written first
+    damaged[where + 1] = 0xFF
+    db = tmp_path / "p.db"
+    db.write_bytes(bytes(damaged))
+    out = tmp_path / "out"
+    out.mkdir()
+    result = CliRunner().invoke(cli, ["--db", str(db), "export", "-o", str(out / "x.jsonl")])
+    assert result.exit_code == 1 and "damaged" in result.stderr
+    assert list(out.iterdir()) == []
