@@ -43,6 +43,8 @@ class DocumentView(QPlainTextEdit):
         super().__init__(parent)
         self.setReadOnly(True)
         self.setUndoRedoEnabled(False)  # never edited; no undo history of 5 MB texts
+        self.setPlaceholderText("No document open. Import .txt or .jsonl files with "
+                                "File › Import files… (Ctrl+I), or pick one on the left.")
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                      | Qt.TextInteractionFlag.TextSelectableByKeyboard)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)

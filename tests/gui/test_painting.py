@@ -1,0 +1,59 @@
+"""Spans are painted where their text is: the rectangles the view paints
+for a span start and end at the span's characters, also after emoji, CRLF
+and combining marks (painting with raw code-point offsets would drift)."""
+
+import pytest
+from PySide6.QtGui import QTextCursor
+
+from annotator.core.model import Label, Span
+from annotator.gui.document_view import DocumentView, tooltip_html
+
+TEXT = "😀😀😀 a\r\nb\r\nc e\u0301\u0301 👩\u200d👩\u200d👧 target word here\r\nnext line target2 end"
+
+
+@pytest.fixture
+def view(qtbot):
+    view = DocumentView()
+    qtbot.addWidget(view)
+    view.resize(700, 400)
+    view.show()
+    view.set_labels([Label("actor", "#E69F00"), Label("quote", "#CC79A7")])
+    return view
+
+
+def cursor_x(view, qt_position):
+    cursor = QTextCursor(view.document())
+    cursor.setPosition(qt_position)
+    return view.cursorRect(cursor).left()
+
+
+@pytest.mark.parametrize("needle", ["target", "target2", "word here\r\nnext", "e\u0301\u0301", "😀"])
+def test_painted_rectangles_cover_exactly_the_span(view, needle):
+    start = TEXT.index(needle)
+    span = Span(start, start + len(needle), "actor", "me", 1, 1)
+    view.set_document(TEXT, [span], "me")
+    rects = view._rects(span)
+    assert rects, "a visible span gets painted"
+    first, (starts, _) = rects[0]
+    last, (_, ends) = rects[-1]
+    assert starts and ends
+    qs, qe = view.offsets.to_qt_range(span.start, span.end)
+    assert abs(first.left() - cursor_x(view, qs)) <= 1.5
+    assert abs(last.right() - cursor_x(view, qe)) <= 1.5
+    assert len(rects) == needle.count("\r\n") + 1  # one rectangle per line
+
+
+def test_spans_of_other_annotators_are_hidden_until_asked_for(view):
+    mine = Span(0, 1, "actor", "me", 1, 1)
+    theirs = Span(5, 6, "quote", "bob", 1, 2)
+    view.set_document(TEXT, [mine, theirs], "me")
+    assert view._visible_spans(view._visible_range()) == [mine]
+    view.set_show_other_layers(True)
+    assert view._visible_spans(view._visible_range()) == [mine, theirs]
+
+
+def test_tooltip_escapes_and_names_label_and_annotator():
+    span = Span(0, 3, "<b>l</b>", "<i>a</i>", 1, 1)
+    tip = tooltip_html([span], "<a>xyz")
+    assert "<b>l</b>" not in tip and "&lt;b&gt;l&lt;/b&gt;" in tip
+    assert "&lt;i&gt;a&lt;/i&gt;" in tip and "<i>&lt;a&gt;</i>" in tip
