@@ -34,6 +34,8 @@ ACTIONS = (
     ActionSpec("redo", "&Redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "redo"),
     ActionSpec("remove_span", "&Remove selected span", ("Delete", "Backspace"), "remove_selected_span"),
     ActionSpec("clear_selection", "&Clear selection", ("Esc",), "clear_selection"),
+    ActionSpec("tag_all", "Tag &all occurrences", ("Ctrl+Shift+A",), "tag_all_occurrences",
+               tip="Give every occurrence of the selected span's text the same label"),
     ActionSpec("next_span", "Select ne&xt span", ("]",), "select_next_span"),
     ActionSpec("previous_span", "Select pre&vious span", ("[",), "select_previous_span"),
     ActionSpec("next_document", "&Next document", ("Ctrl+PgDown",), "next_document"),
@@ -51,7 +53,8 @@ ACTIONS = (
 MENUS = (
     ("&File", ("new_project", "open_project", None, "import_files", "export_jsonl", None,
                "switch_annotator", None, "quit")),
-    ("&Edit", ("undo", "redo", None, "next_span", "previous_span", "remove_span", "clear_selection")),
+    ("&Edit", ("undo", "redo", None, "tag_all", None, "next_span", "previous_span", "remove_span",
+               "clear_selection")),
     ("&Document", ("next_document", "previous_document", None, "mark_done")),
     ("&View", ("font_larger", "font_smaller", None, "other_layers")),
     # "&Labels" is built from the project's label schema (see MainWindow).

@@ -4,6 +4,7 @@ it before returning; only then is it shown."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from functools import partial
 
@@ -13,7 +14,7 @@ from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from annotator.core import ops
 from annotator.core.errors import AnnotatorError
-from annotator.core.model import Document
+from annotator.core.model import Document, Span
 from annotator.core.store import Project
 from annotator.gui import dialogs, document_commands, file_commands
 from annotator.gui.actions import build_actions, build_menus, menu_text
@@ -342,6 +343,28 @@ class MainWindow(QMainWindow):
         target.append(done)
         self._select(done.added[0].id if done.added else None)
 
+    def tag_all_occurrences(self) -> None:
+        """Give every other occurrence of the selected span's text (as a
+        whole word where it starts/ends with a letter or digit) the same
+        label, in one change (one undo)."""
+        span = self.selected_span()
+        if span is None or span.annotator != self.user:
+            self.statusBar().showMessage("Select one of your spans first.", 5000)
+            return
+        needle = self.view.text[span.start:span.end]
+        pattern = re.escape(needle)
+        if needle[0].isalnum():
+            pattern = r"(?<!\w)" + pattern
+        if needle[-1].isalnum():
+            pattern += r"(?!\w)"
+        new = [Span(m.start(), m.end(), span.label, self.user, span.doc_id)
+               for m in re.finditer(pattern, self.view.text) if m.start() != span.start]
+        change = self._commit(ops.add_spans, new) if new else None
+        self._record(change)
+        count = len(change.added) if change else 0
+        self.statusBar().showMessage(f"Tagged {count} more occurrence{'s' if count != 1 else ''} "
+                                     f"as {span.label}.", 5000)
+
     def select_next_span(self, step: int = 1) -> None:
         """Walk through your own spans in text order (from the cursor if
         none is selected), scrolling each into view."""
@@ -373,8 +396,11 @@ class MainWindow(QMainWindow):
         self.span_list.select_span(span_id)
         span = self.selected_span()
         if span is not None:
+            excerpt = " ".join(self.view.text[span.start:span.end].split())
+            if len(excerpt) > 80:
+                excerpt = excerpt[:79] + "…"
             self.statusBar().showMessage(
-                f"{span.label}: {self.view.text[span.start:span.end][:80]!r} [{span.start}, {span.end})", 8000)
+                f"{span.label} “{excerpt}” · {span.annotator} · characters {span.start}–{span.end}", 8000)
 
     def _span_clicked(self, span_id: int) -> None:
         self._select(span_id or None)

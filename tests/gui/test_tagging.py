@@ -272,3 +272,18 @@ def test_status_follows_work_and_ctrl_d_marks_done(project, tricky, qtbot):
     assert row().status == "done" == project.status(doc_id, "alice")
     qtbot.keyClick(window.view, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
     assert row().status == "in progress" == project.status(doc_id, "alice")
+
+
+def test_tag_all_occurrences_as_whole_words_and_undo_in_one_step(project, make_window, qtbot):
+    text = "Xi met Kim. Xi said: Xin? No, Xi.\r\nXi 😀 Xi"
+    doc_id = add_document(project, "xi", text)
+    window = make_window(project, doc_id=doc_id)
+    select(window.view, text, 0, 2)
+    qtbot.keyClick(window.view, Qt.Key.Key_1)
+    qtbot.keyClick(window.view, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    starts = [s.start for s in project.spans(doc_id, "alice")]
+    assert starts == [i for i in range(len(text)) if text.startswith("Xi", i) and text[i + 2:i + 3] != "n"]
+    assert all(text[s.start:s.end] == "Xi" for s in project.spans(doc_id))
+    assert window.labels_panel.rows["actor"].count.text() == str(len(starts))
+    qtbot.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert [s.start for s in project.spans(doc_id, "alice")] == [0]
