@@ -60,10 +60,10 @@ def main(out: Path) -> None:
             window.apply_label(label)
         spans = project.spans(window.doc.id, "maria")
         xi = next(s for s in spans if text[s.start:s.end] == "Xi Jinping")
-        window._select(xi.id)
-        window.span_list.select_span(xi.id)
         window.view.verticalScrollBar().setValue(0)
-        window.statusBar().clearMessage()
+        window._select(xi.id)  # as if clicked: framed, row chosen, described below
+        # Show where a project usually lives rather than the temporary folder.
+        window.path_label.setText("~/annotation/news.db")
         app.processEvents()
         window.grab().save(str(out))
         window.close()
