@@ -24,18 +24,25 @@ QSplitter::handle { background: palette(midlight); width: 1px; }
 
 
 def install_error_hook(app: QApplication) -> None:
+    showing: list[QMessageBox] = []
+
     def hook(kind, value, tb):
         traceback.print_exception(kind, value, tb)
         if isinstance(value, KeyboardInterrupt):
             app.quit()
             return
+        # An error that repeats (say, in every repaint) gets one box, not hundreds.
+        if any(box.isVisible() for box in showing):
+            return
+        showing.clear()
         if isinstance(value, AnnotatorError):
             text, detail = str(value), ""
         else:
             text = ("Something went wrong, but your work so far is saved.\n\n"
                     f"{kind.__name__}: {value}")
             detail = "".join(traceback.format_exception(kind, value, tb))
-        dialogs.message(app.activeWindow(), QMessageBox.Icon.Critical, "annotator", text, detail)
+        showing.append(dialogs.message(app.activeWindow(), QMessageBox.Icon.Critical, "annotator",
+                                       text, detail))
 
     sys.excepthook = hook
 
