@@ -89,6 +89,10 @@ class OffsetMap:
         delta = self._delta[i] if i >= 0 else 0
         return position - delta
 
+    def inside_pair(self, position: int) -> bool:
+        """Whether Qt `position` falls between the halves of a surrogate pair."""
+        return position in self._mid_pair
+
     def to_text_range(self, qt_start: int, qt_end: int) -> tuple[int, int]:
         """A Qt selection as (start, end) code-point offsets, start <= end;
         a half-selected surrogate pair is included whole."""

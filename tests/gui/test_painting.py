@@ -57,3 +57,18 @@ def test_tooltip_escapes_and_names_label_and_annotator():
     tip = tooltip_html([span], "<a>xyz")
     assert "<b>l</b>" not in tip and "&lt;b&gt;l&lt;/b&gt;" in tip
     assert "&lt;i&gt;a&lt;/i&gt;" in tip and "<i>&lt;a&gt;</i>" in tip
+
+
+def test_a_span_across_a_direction_change_is_painted_in_pieces(view):
+    text = "abc שלום עולם def"
+    start = 0
+    end = text.index("שלום") + len("שלום")  # "abc שלום": logical order, not visual
+    span = Span(start, end, "actor", "me", 1, 1)
+    view.set_document(text, [span], "me")
+    rects = [r for r, _ in view._rects(span)]
+    assert len(rects) >= 2  # "abc " on the left, שלום at the far end of the Hebrew run
+    olam = text.index("עולם")
+    middle = (cursor_x(view, olam + 1) + cursor_x(view, olam + 3)) / 2  # inside עולם, not covered
+    assert not any(r.left() < middle < r.right() for r in rects)
+    covered = sum(r.width() for r in rects)
+    assert covered > 0
