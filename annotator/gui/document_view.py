@@ -13,7 +13,8 @@ How spans look:
   darker edge at each end; overlapping spans blend darker, so nesting and
   overlap stay visible;
 - "underline" labels (quote): a thick underline with bracket ticks at both
-  ends, drawn below any backgrounds, one level lower per nested quote;
+  ends, so the actors inside a quote keep their backgrounds; a quote nested
+  in another is drawn a little higher;
 - other annotators' layers (when shown): dashed outlines, no fill;
 - the selected span: a dark frame.
 """
@@ -125,7 +126,7 @@ class DocumentView(QPlainTextEdit):
         return (start, end) if start < end else None
 
     def select_text(self, start: int, end: int) -> None:
-        """Select stored offsets [start, end) (used by tests and the span list)."""
+        """Select stored offsets [start, end), as a person would (tests, scripts)."""
         cursor = QTextCursor(self.document())
         cursor.setPosition(self.offsets.to_qt(start))
         cursor.setPosition(self.offsets.to_qt(end), QTextCursor.MoveMode.KeepAnchor)
