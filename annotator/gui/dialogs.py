@@ -27,7 +27,12 @@ Everything is saved the moment you do it; there is no Save."""
 def message(parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str,
             detail: str = "") -> QMessageBox:
     """Show `text` (plain, never rich text) in a window-modal box and return
-    it without blocking, so the program (and tests) keep running."""
+    it without blocking, so the program (and tests) keep running.  The same
+    message already on screen is not opened twice (a key held down)."""
+    if parent is not None:
+        for box in parent.findChildren(QMessageBox):
+            if box.isVisible() and box.text() == text and box.windowTitle() == title:
+                return box
     box = QMessageBox(icon, title, "", QMessageBox.StandardButton.Ok, parent)
     box.setTextFormat(Qt.TextFormat.PlainText)
     box.setText(text)
