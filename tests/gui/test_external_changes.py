@@ -64,3 +64,16 @@ def test_a_span_removed_elsewhere_disappears_and_is_deselected(project, make_win
     window.check_for_changes()
     assert len(window.view.index) == 0 and window.view.selected_span_id is None
     window.remove_selected_span()  # nothing selected: no error, nothing happens
+
+
+def test_activating_the_window_picks_up_changes(project, make_window, project_path):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    doc_id = add_document(project, "tricky", TRICKY)
+    window = make_window(project, doc_id=doc_id)  # active, with polling off
+    with Project.open(project_path) as other:
+        ops.add_span(other, doc_id, "alice", "quote", 0, 5)
+    assert len(window.view.index) == 0
+    QApplication.sendEvent(window, QEvent(QEvent.Type.ActivationChange))
+    assert [s.label for s in window.view.index] == ["quote"]
