@@ -4,6 +4,7 @@ succeed, nobody sees "database is locked", and nothing is lost."""
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 
 from tests.cli.conftest import clean_env
 from tests.core.helpers import integrity, snapshot, write_jsonl
-from tests.reliability.test_crash import make_project, parse, replay, start_driver, stored
+from tests.reliability.test_crash import apply, make_project, parse, replay, start_driver, stored
 
 
 def cli_process(*args) -> subprocess.Popen:
@@ -128,3 +129,30 @@ def test_exports_during_an_import_see_all_of_it_or_none(tmp_path):
             break
     assert importer.returncode == 0
     assert 4002 in seen
+
+
+@pytest.mark.slow
+def test_one_writer_killed_mid_work_does_not_block_or_harm_the_other(tmp_path):
+    db = tmp_path / "shared.db"
+    make_project(db, tmp_path)
+    alice = start_driver(db, "alice", seed=1, n_ops=2000)
+    bob = start_driver(db, "bob", seed=2, n_ops=300)
+    lines, done = [], 0
+    while done < 60:
+        line = alice.stdout.readline()
+        assert line, alice.stderr.read().decode()
+        lines.append(line)
+        done += b'"done"' in line
+    alice.send_signal(signal.SIGKILL)  # very likely while it holds the write lock
+    lines.extend(alice.stdout.read().splitlines(keepends=True))
+    alice.wait(timeout=30)
+
+    out, err = bob.communicate(timeout=120)  # must not hang on alice's lock
+    assert bob.returncode == 0, err.decode()
+    bob_expected, in_flight = replay(set(), parse(out.splitlines()))
+    assert in_flight is None and stored(db, "bob") == bob_expected
+
+    alice_expected, in_flight = replay(set(), parse(lines))
+    allowed = [alice_expected] + ([apply(alice_expected, in_flight)] if in_flight else [])
+    assert stored(db, "alice") in allowed
+    assert integrity(db) == "ok"
