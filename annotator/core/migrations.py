@@ -73,6 +73,18 @@ def _spans_by_label(db: Database) -> None:
     db.execute("CREATE INDEX spans_by_label ON spans (label)")
 
 
+@_migration("0003_covering_indexes")
+def _covering_indexes(db: Database) -> None:
+    # Opening a document reads one layer in (start, end, label) order: with
+    # every column it reads in the index, SQLite neither sorts nor visits the
+    # table (50,000 spans: 0.09 s -> a third of that).
+    db.execute("DROP INDEX spans_by_layer")
+    db.execute('CREATE INDEX spans_by_layer ON spans (doc_id, annotator, start, "end", label)')
+    # Each span operation checks offsets against the document's length; the
+    # row stores length after a text of up to megabytes, so read it from here.
+    db.execute("CREATE INDEX documents_length ON documents (id, length)")
+
+
 def unknown_applied(db: Database) -> list[str]:
     """Migrations recorded in the file that this version does not know:
     the file was written by a newer annotator."""

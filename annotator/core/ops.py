@@ -8,7 +8,7 @@ performs a change (used for undo and redo).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from annotator.core.errors import SpanError
 from annotator.core.model import DOCUMENT_STATUSES, Span, check_offsets, name_problem
@@ -59,7 +59,7 @@ def relabel_span(project: Project, span_id: int, label: str) -> Change:
         raise SpanError(f"span {span_id} no longer exists (another window may have removed it)")
     if span.label == label:
         return Change()
-    return apply(project, Change(removed=(span,), added=(replace(span, label=label, id=None),)))
+    return apply(project, Change(removed=(span,), added=(span._replace(label=label, id=None),)))
 
 
 def apply(project: Project, change: Change) -> Change:
@@ -121,4 +121,4 @@ def _insert(conn, span: Span) -> Span:
         'INSERT INTO spans (id, doc_id, annotator, label, start, "end") VALUES (?, ?, ?, ?, ?, ?)',
         (span.id, span.doc_id, span.annotator, span.label, span.start, span.end),
     )
-    return replace(span, id=cursor.lastrowid)
+    return span._replace(id=cursor.lastrowid)

@@ -53,8 +53,7 @@ def _reading(method):
     return wrapper
 
 
-def _span(row: tuple) -> Span:
-    return Span(*row)
+_span = Span._make
 
 
 class Project:
@@ -333,7 +332,7 @@ class Project:
                 'ORDER BY start, "end", label',
                 (doc_id, annotator),
             )
-        return [_span(row) for row in rows]
+        return list(map(_span, rows))
 
     @_reading
     def span(self, span_id: int) -> Span | None:
