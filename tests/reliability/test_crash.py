@@ -265,3 +265,44 @@ def test_first_open_of_the_default_project_killed_at_any_moment(tmp_path):
         names = [line.split("  ")[1] for line in again.stdout.decode("utf-8").splitlines()]
         assert names == [p.stem for p in seeds]
         assert integrity(db) == "ok"
+
+
+def _has_open(pid: int, path: Path) -> bool:
+    try:
+        return any(os.path.realpath(f"/proc/{pid}/fd/{fd}") == str(path.resolve())
+                   for fd in os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc to see when the import started")
+def test_ctrl_c_during_an_import_says_aborted_and_imports_nothing(tmp_path):
+    db = tmp_path / "project.db"
+    make_project(db, tmp_path)
+    n = 20_000
+    source = write_jsonl(tmp_path / "big.jsonl", [
+        {"text": f"document {i} " + "text " * 30, "meta": {"name": f"big{i}"}, "label": [[0, 8, "actor"]]}
+        for i in range(n)])
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    rng = random.Random(9)
+    for attempt in range(4):
+        proc = subprocess.Popen([sys.executable, "-m", "annotator", "--db", str(db), "import", str(source)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        # Interrupt once the command has the project open (Python prints a
+        # traceback for a Ctrl-C while it is still loading modules, before any
+        # of our code runs).
+        deadline = time.monotonic() + 30
+        while not _has_open(proc.pid, db) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.002)
+        time.sleep(rng.uniform(0, 0.3))
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        assert b"Traceback" not in err, err.decode()
+        docs = _count(db, "documents")
+        if proc.returncode == 0:
+            assert docs == 2 + n
+            break
+        assert proc.returncode == 1 and b"Aborted!" in err
+        assert docs == 2
+        assert integrity(db) == "ok"
