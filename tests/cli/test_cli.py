@@ -325,3 +325,16 @@ def test_version(run_cli):
     from annotator import __version__
     result = run_cli("--version")
     assert result.exit_code == 0 and __version__ in result.stdout
+
+
+def test_an_export_imports_back_into_the_same_export(run_cli, annotated, tmp_path):
+    first = run_cli("export").stdout
+    exported = tmp_path / "exported.jsonl"
+    exported.write_text(first, encoding="utf-8")
+    other = tmp_path / "other.db"
+    result = run_cli("import", exported, db=other)
+    assert result.exit_code == 0, result.stderr
+    second = run_cli("export", db=other).stdout
+    assert sorted(first.split("\n")) == sorted(second.split("\n"))
+    # And importing it again into the first project changes nothing.
+    assert "0 documents added" in run_cli("import", exported).stderr

@@ -380,3 +380,14 @@ def test_a_record_damaged_past_the_open_check_is_a_project_error_on_reading(proj
         with pytest.raises(ProjectError) as e:
             p.document(1)
         assert str(project_path) in str(e.value) and "damaged" in str(e.value)
+
+
+@pytest.mark.parametrize("name", ["we#ird ?name%20.db", "ünïcödé 👋.db", "spaces and 'quotes'.db"])
+def test_odd_file_names_open_read_write_and_read_only(tmp_path, monkeypatch, name):
+    path = tmp_path / name
+    make_project_with_data(path)
+    with Project.open(path) as p:
+        assert p.document_count() == 3
+    with _open_as_if_read_only(monkeypatch, path) as p:
+        assert p.read_only and p.document_count() == 3
+    assert sorted(f.name for f in tmp_path.iterdir() if not f.name.endswith(("-wal", "-shm"))) == [name]
