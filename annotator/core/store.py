@@ -133,6 +133,8 @@ class Project:
                             # killed here leaves no project without its seeds.
                             self._insert_seeds(seeds)
         except sqlite3.DatabaseError as e:
+            if _is_busy(e):
+                raise ProjectError(_busy_message(self.path)) from None
             raise ProjectError(f"{self.path}: cannot be opened as an annotator project: {e} "
                                "(the file is damaged or not a project); it was not changed") from None
         except UnicodeDecodeError:
@@ -228,6 +230,8 @@ class Project:
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as e:
+            if _is_busy(e):
+                raise ProjectError(_busy_message(self.path)) from None
             raise ProjectError(f"{self.path}: could not start writing: {e}") from None
         try:
             yield self.conn
@@ -349,6 +353,17 @@ class Project:
                 "SELECT DISTINCT annotator FROM spans WHERE doc_id = ? ORDER BY annotator", (doc_id,)
             )
         return [row[0] for row in rows]
+
+
+def _is_busy(error: sqlite3.Error) -> bool:
+    name = getattr(error, "sqlite_errorname", "") or ""
+    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in str(error)
+
+
+def _busy_message(path: Path) -> str:
+    return (f"{path}: another program has been writing to this project for over "
+            f"{BUSY_TIMEOUT_SECONDS:.0f} seconds without finishing (database is locked); "
+            "nothing was changed. Try again when it is done.")
 
 
 def _check_is_sqlite(path: Path) -> None:

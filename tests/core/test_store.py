@@ -391,3 +391,32 @@ def test_odd_file_names_open_read_write_and_read_only(tmp_path, monkeypatch, nam
     with _open_as_if_read_only(monkeypatch, path) as p:
         assert p.read_only and p.document_count() == 3
     assert sorted(f.name for f in tmp_path.iterdir() if not f.name.endswith(("-wal", "-shm"))) == [name]
+
+
+@pytest.mark.parametrize("needs_upgrade", [False, True])
+def test_a_project_another_program_keeps_locked_gets_a_clear_error(project_path, monkeypatch, needs_upgrade):
+    from annotator.core import store
+    if needs_upgrade:
+        _make_old_project(project_path)  # rollback journal: an EXCLUSIVE lock blocks even reading
+    else:
+        make_project_with_data(project_path)
+    before = snapshot(project_path)
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_SECONDS", 0.2)
+    other = sqlite3.connect(project_path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        if needs_upgrade:
+            with pytest.raises(ProjectError) as e:
+                Project.open(project_path)
+        else:
+            with Project.open(project_path) as p:  # WAL: reading goes on
+                assert p.document_count() == 3
+                with pytest.raises(ProjectError) as e:
+                    ops.add_span(p, 1, "ann", "date", 5, 9)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    message = str(e.value)
+    assert str(project_path) in message and "another program" in message and "nothing was changed" in message
+    assert "damaged" not in message
+    assert snapshot(project_path) == before
