@@ -338,3 +338,17 @@ def test_an_export_imports_back_into_the_same_export(run_cli, annotated, tmp_pat
     assert sorted(first.split("\n")) == sorted(second.split("\n"))
     # And importing it again into the first project changes nothing.
     assert "0 documents added" in run_cli("import", exported).stderr
+
+
+def test_a_file_with_many_bad_lines_says_where_checking_stopped(run_cli, tmp_path, project_path, populated):
+    source = write_jsonl(tmp_path / "junk.jsonl", ["not json"] * 30 + [GOOD_LINE])
+    result = run_cli("import", source)
+    assert result.exit_code == 1
+    assert "junk.jsonl, line 1: malformed JSON" in result.stderr
+    assert "junk.jsonl, line 19: malformed JSON" in result.stderr
+    assert "junk.jsonl, line 20:" not in result.stderr
+    assert "junk.jsonl: stopped checking after 19 bad lines (at line 19); the rest was not read" in result.stderr
+    assert "more" not in result.stderr  # all of it on screen
+    assert snapshot(project_path) == populated
+    exactly_19 = write_jsonl(tmp_path / "nineteen.jsonl", ["not json"] * 19 + ["", "  "])
+    assert "stopped checking" not in run_cli("import", exactly_19).stderr  # nothing left unread

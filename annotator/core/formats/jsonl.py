@@ -18,7 +18,8 @@ from annotator.core.formats import ParsedDocument
 from annotator.core.model import name_problem, offsets_problem, unpaired_surrogate
 from annotator.core.textio import binary_hint, line_of, read_bytes
 
-# A file stops being read after this many bad lines; they are all reported.
+# A file stops being read after this many problems (the last one being the
+# note that reading stopped): they are all reported, and fit on one screen.
 MAX_ERRORS_PER_FILE = 20
 
 
@@ -36,7 +37,8 @@ def read(path: Path) -> list[ParsedDocument]:
     errors: list[InputError] = []
     # Split on \n only: a JSON string may hold a raw U+2028 or U+0085, which
     # str.splitlines() would wrongly treat as a line break.
-    for number, raw in enumerate(data.split(b"\n"), start=1):
+    lines = data.split(b"\n")
+    for number, raw in enumerate(lines, start=1):
         if raw.endswith(b"\r"):
             raw = raw[:-1]
         if not raw.strip():
@@ -45,7 +47,9 @@ def read(path: Path) -> list[ParsedDocument]:
             documents.append(_parse_line(raw, path, number))
         except InputError as e:
             errors.append(e)
-            if len(errors) >= MAX_ERRORS_PER_FILE:
+            if len(errors) >= MAX_ERRORS_PER_FILE - 1 and any(rest.strip() for rest in lines[number:]):
+                errors.append(InputError(path, None, f"stopped checking after {len(errors)} bad lines "
+                                                     f"(at line {number}); the rest was not read"))
                 break
     if errors:
         if len(errors) == 1:
