@@ -296,3 +296,17 @@ def test_export_file_gets_ordinary_permissions_not_the_temp_files(project, three
     exporter.write_atomically(existing, lambda f: jsonl.write(exporter.layers(project), f))
     assert existing.stat().st_mode & 0o777 == 0o640
     assert existing.read_text(encoding="utf-8") != "old"
+
+
+@pytest.mark.parametrize("lists, ok", [(49, True), (50, False)])
+def test_meta_nesting_limit(project, tmp_path, lists, ok):
+    # The meta object itself is one level: 49 lists inside make 50 levels.
+    line = '{"text": "x", "meta": {"deep": ' + "[" * lists + "]" * lists + "}}"
+    source = write_jsonl(tmp_path / "m.jsonl", [line])
+    if ok:
+        import_files(project, [source], annotator="ann")
+        (record,) = export_records(project)
+        assert json.dumps(record["meta"]["deep"]) == "[" * lists + "]" * lists
+    else:
+        with pytest.raises(ImportRejected, match="nested more than 50 levels"):
+            import_files(project, [source], annotator="ann")

@@ -21,6 +21,8 @@ from annotator.core.textio import binary_hint, line_of, read_bytes
 # A file stops being read after this many problems (the last one being the
 # note that reading stopped): they are all reported, and fit on one screen.
 MAX_ERRORS_PER_FILE = 20
+# Metadata is a few fields, not a tree: deeper nesting is refused.
+MAX_META_DEPTH = 50
 
 
 def read(path: Path) -> list[ParsedDocument]:
@@ -98,6 +100,10 @@ def _parse_line(raw: bytes, path: Path, number: int) -> ParsedDocument:
         meta = {}
     if not isinstance(meta, dict):
         raise fail(f'"meta" must be an object, not {_json_kind(meta)}')
+    if _depth(meta) > MAX_META_DEPTH:
+        # Python reads JSON by recursion: meta this deep could fail later in
+        # a deeper call stack (the window, an export) instead of here.
+        raise fail(f'"meta" is nested more than {MAX_META_DEPTH} levels deep')
     try:
         json.dumps(meta, ensure_ascii=False).encode("utf-8")
     except (UnicodeEncodeError, RecursionError, ValueError):
@@ -131,6 +137,20 @@ def _parse_line(raw: bytes, path: Path, number: int) -> ParsedDocument:
 
     return ParsedDocument(name=name, text=text, meta=meta, annotator=annotator,
                           spans=list(dict.fromkeys(spans)), source=str(path), line=number)
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in `value`, counted without recursion."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in item if isinstance(child, (list, dict)))
+    return deepest
 
 
 class _NotJSON(ValueError):

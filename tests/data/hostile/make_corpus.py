@@ -71,6 +71,10 @@ case("trailing-garbage.jsonl", lines('{"text": "a"} extra'), "error", "malformed
 case("array-line.jsonl", lines(OK, OK, ["text", "x"]), "error", "expected a JSON object", 3)
 case("nested-5000.jsonl", lines({"text": "x", "meta": {"m": 1}}).replace('1}', "[" * 5000 + "]" * 5000 + "}"),
      "error", "nested too deeply", 1)
+case("meta-nested-200.jsonl", lines({"text": "x", "meta": {"m": 1}}).replace('1}', "[" * 200 + "]" * 200 + "}"),
+     "error", "nested more than 50 levels", 1, why="readable here, but could overflow a deeper call stack later")
+case("meta-nested-50.jsonl", lines({"text": "x", "meta": {"m": 1}}).replace('1}', "[" * 48 + "]" * 48 + "}"),
+     "ok", documents=1, why="the meta object and 48 lists: 49 levels, within the limit")
 case("nan-meta.jsonl", lines('{"text": "x", "meta": {"score": NaN}}'), "error", "NaN is not a JSON value", 1)
 case("infinity-offset.jsonl", lines('{"text": "abc", "label": [[0, Infinity, "actor"]]}'), "error",
      "Infinity is not a JSON value", 1)
