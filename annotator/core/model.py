@@ -96,14 +96,20 @@ def offsets_problem(text_length: int, start: Any, end: Any) -> str | None:
     for name, value in (("start", start), ("end", end)):
         # bool is an int subclass; `true` as an offset is a mistake, not 1.
         if isinstance(value, bool) or not isinstance(value, int):
-            return f"span {name} must be an integer, not {value!r}"
+            return f"span {name} must be an integer, not {_shown(value)}"
         if value < 0:
-            return f"span {name} {value} is negative"
+            return f"span {name} {_shown(value)} is negative"
         if value > text_length:
-            return f"span {name} {value} is past the end of the text (length {text_length})"
+            return f"span {name} {_shown(value)} is past the end of the text (length {text_length})"
     if start >= end:
         return f"span start {start} must be before its end {end}"
     return None
+
+
+def _shown(value: Any) -> str:
+    # A hostile file may hold a 4,000-digit offset or a huge list: quote a bit.
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:30]}... ({len(text)} characters)"
 
 
 def check_offsets(text_length: int, start: Any, end: Any) -> None:

@@ -99,3 +99,10 @@ def test_trim_whitespace_shrinks_to_the_words():
     start, end = trim_whitespace(text, 0, len(text))
     assert text[start:end] == "two words"
     assert trim_whitespace("   ", 0, 3)[0] == trim_whitespace("   ", 0, 3)[1]
+
+
+def test_a_huge_offset_is_quoted_briefly():
+    problem = offsets_problem(10, 0, 10 ** 4000)
+    assert "past the end" in problem and len(problem) < 150
+    problem = offsets_problem(10, [[0] * 1000], 3)
+    assert "must be an integer" in problem and len(problem) < 150
