@@ -71,10 +71,10 @@ def name_problem(name: Any, what: str = "label") -> str | None:
         return f"{what} must be a string, not {type(name).__name__}"
     if not name:
         return f"{what} is empty"
+    if len(name) > _MAX_NAME_LENGTH:
+        return f"{what} {_shown(name)} is longer than {_MAX_NAME_LENGTH} characters"
     if name != name.strip():
         return f"{what} {name!r} has leading or trailing blanks"
-    if len(name) > _MAX_NAME_LENGTH:
-        return f"{what} is longer than {_MAX_NAME_LENGTH} characters"
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") for ch in name):
         return f"{what} {name!r} contains control or invisible characters"
     return None

@@ -106,3 +106,8 @@ def test_a_huge_offset_is_quoted_briefly():
     assert "past the end" in problem and len(problem) < 150
     problem = offsets_problem(10, [[0] * 1000], 3)
     assert "must be an integer" in problem and len(problem) < 150
+
+
+def test_a_huge_name_is_quoted_briefly():
+    problem = name_problem(" " + "x" * 100_000, "annotator")
+    assert "longer than 64" in problem and len(problem) < 150
