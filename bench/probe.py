@@ -1,0 +1,133 @@
+"""Run in a fresh process by bench/process_bench.py; prints one JSON line.
+
+    probe.py startup-bare                 import PySide6.QtWidgets, one empty window
+    probe.py startup-ours DB              the real program (annotator --db DB)
+    probe.py memory-bare BIG.jsonl        bare QPlainTextEdit holding the text
+    probe.py memory-ours DB DOC_ID        the window with that document open
+
+Start-up reports seconds from process start (as the OS recorded it) to the
+end of the first paint of the window; the process then exits at once.
+"""
+
+import os
+import sys
+import time
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+
+def process_start() -> float:
+    """When this process started, on the time.time() clock (Linux)."""
+    with open("/proc/self/stat") as f:
+        start_ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+    with open("/proc/uptime") as f:
+        uptime = float(f.read().split()[0])
+    return time.time() - uptime + start_ticks / os.sysconf("SC_CLK_TCK")
+
+
+def report(**values) -> None:
+    import json
+
+    print(json.dumps(values), flush=True)
+
+
+def exit_when_painted(window_class_name: str) -> None:
+    """Patch QApplication.exec: once a window of that class has finished its
+    first paint, report the time and leave."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    original_exec = QApplication.exec
+
+    class Watcher(QObject):
+        done = False
+
+        def eventFilter(self, obj, event):
+            if (not self.done and event.type() == QEvent.Type.Paint and isinstance(obj, QWidget)
+                    and type(obj.window()).__name__ == window_class_name):
+                self.done = True
+                # Runs after this paint (and the rest of the queued ones) finished.
+                QTimer.singleShot(0, finish)
+            return False
+
+    def finish():
+        painted = time.time() - process_start()
+        report(painted=painted)
+        os._exit(0)
+
+    def exec_(*args):
+        app = QApplication.instance()
+        app._bench_watcher = Watcher()
+        app.installEventFilter(app._bench_watcher)
+        return original_exec()
+
+    QApplication.exec = exec_
+
+
+def startup_bare() -> None:
+    import PySide6.QtWidgets as W
+
+    app = W.QApplication(sys.argv[:1])
+    exit_when_painted("QWidget")
+    window = W.QWidget()
+    window.resize(1340, 820)
+    window.show()
+    app.exec()
+
+
+def startup_ours(db: str) -> None:
+    exit_when_painted("MainWindow")
+    sys.argv = ["annotator", "--db", db, "--user", "bench"]
+    from annotator.cli import main
+
+    main()
+
+
+def maxrss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def memory_bare(path: str) -> None:
+    import json
+
+    from PySide6.QtWidgets import QApplication, QPlainTextEdit
+
+    app = QApplication(sys.argv[:1])
+    with open(path, encoding="utf-8") as f:
+        text = json.loads(f.readline())["text"]
+    view = QPlainTextEdit()
+    view.setReadOnly(True)
+    view.resize(760, 780)
+    view.setPlainText(text)
+    view.show()
+    app.processEvents()
+    view.viewport().repaint()
+    app.processEvents()
+    report(maxrss_mb=maxrss_mb())
+
+
+def memory_ours(db: str, doc_id: str) -> None:
+    from PySide6.QtCore import QSettings
+
+    from annotator.core.store import Project
+    from annotator.gui.app import make_app
+    from annotator.gui.main_window import MainWindow
+
+    app = make_app()
+    project = Project.open(db)
+    window = MainWindow(project, "bench", QSettings(db + ".ini", QSettings.Format.IniFormat))
+    window.show()
+    window.open_document(int(doc_id))
+    app.processEvents()
+    window.view.viewport().repaint()
+    app.processEvents()
+    assert len(window.view.index) == 50_000
+    report(maxrss_mb=maxrss_mb())
+
+
+if __name__ == "__main__":
+    kind, *rest = sys.argv[1:]
+    {"startup-bare": startup_bare, "startup-ours": startup_ours,
+     "memory-bare": memory_bare, "memory-ours": memory_ours}[kind](*rest)

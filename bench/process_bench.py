@@ -1,0 +1,91 @@
+"""Benchmarks that need a fresh process: start-up time and peak memory.
+
+Each measurement runs `python bench/probe.py KIND ...` in a subprocess;
+the probe prints what it measured on its last line. Baseline and ours
+alternate, and medians are taken.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench import generate
+from bench.common import Result, median, scratch_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBE = Path(__file__).resolve().parent / "probe.py"
+
+
+def _env() -> dict:
+    env = dict(os.environ)
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    # An installed program has compiled bytecode; let the probes use and
+    # write it (this sandbox sets PYTHONDONTWRITEBYTECODE, which would make
+    # every start compile annotator, click and sqlite-utils from source).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def probe(*args: str, env: dict | None = None) -> tuple[float, dict]:
+    """Run the probe; (wall seconds from spawn to its exit, its report)."""
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, str(PROBE), *args], capture_output=True, text=True,
+                          env=env or _env(), cwd=ROOT, timeout=300)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"probe {args} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    return wall, json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def sample_project(folder: Path) -> Path:
+    """The default project: the sample article from seeds/."""
+    from annotator.core.paths import seeds_dir
+    from annotator.core.store import Project
+
+    db = folder / "sample.db"
+    Project.open(db, seeds=seeds_dir()).close()
+    return db
+
+
+def bench_startup(repeat: int = 7) -> list[Result]:
+    with scratch_dir("startup") as tmp:
+        db = sample_project(tmp)
+        home = tmp / "home"  # QSettings go here, not to the user's own
+        home.mkdir()
+        env = _env()
+        env["HOME"] = str(home)
+        env["XDG_CONFIG_HOME"] = str(home / ".config")
+        # Warm-up: fill OS caches and write bytecode, as on any second start.
+        probe("startup-bare", env=env)
+        probe("startup-ours", str(db), env=env)
+        base, ours = [], []
+        for _ in range(repeat):
+            base.append(probe("startup-bare", env=env)[1]["painted"])
+            ours.append(probe("startup-ours", str(db), env=env)[1]["painted"])
+    b, o = median(base), median(ours)
+    return [Result("6 start-up to painted window (sample project)", b, o, "s", "< 1 s, <= 2x",
+                   limit=2.0, absolute=1.0,
+                   note="from process spawn; baseline: python -c 'import PySide6.QtWidgets' + "
+                        f"one empty window; {repeat} runs each")]
+
+
+def bench_memory(repeat: int = 3) -> list[Result]:
+    big = generate.big_jsonl()
+    with scratch_dir("memory") as tmp:
+        from bench.gui_bench import big_project
+
+        db, doc_id = big_project(tmp)
+        base, ours = [], []
+        for _ in range(repeat):
+            base.append(probe("memory-bare", str(big))[1]["maxrss_mb"])
+            ours.append(probe("memory-ours", str(db), str(doc_id))[1]["maxrss_mb"])
+    b, o = median(base), median(ours)
+    return [Result("7 peak memory, 5 MB / 50k spans open", b, o, "MB", "<= 2x", limit=2.0,
+                   note="ru_maxrss of a fresh process; baseline: bare QPlainTextEdit with the text "
+                        "(read from the same JSONL), painted")]

@@ -1,0 +1,100 @@
+"""Run the benchmark suite and print the results table.
+
+    python -m bench                  # everything (about 3-4 minutes)
+    python -m bench import export    # only these groups
+    python -m bench --list           # the group names
+
+Groups: open (1), spans (2: window and store), scroll (3), import (4),
+export (5), startup (6), memory (7), list (8). Data is generated on first
+use under bench/out/ (git-ignored); the GUI runs with QT_QPA_PLATFORM=offscreen.
+Every benchmark measures its baseline in the same run (and, except start-up
+and memory, the same process), so ratios compare across machines.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def _groups():
+    from bench import core_bench, gui_bench, process_bench
+
+    return {
+        "open": gui_bench.bench_open,
+        "spans": lambda: gui_bench.bench_span_gui() + core_bench.bench_span_store(),
+        "scroll": gui_bench.bench_scroll,
+        "import": core_bench.bench_import,
+        "export": core_bench.bench_export,
+        "startup": process_bench.bench_startup,
+        "memory": process_bench.bench_memory,
+        "list": gui_bench.bench_document_list,
+    }
+
+
+def _fmt(value, unit: str) -> str:
+    if value is None:
+        return "-"
+    if unit == "s":
+        return f"{value:.3f} s"
+    if unit == "ms":
+        return f"{value:.1f} ms"
+    if unit == "MB":
+        return f"{value:.0f} MB"
+    return f"{value:g} {unit}"
+
+
+def table(results) -> str:
+    rows = [("benchmark", "baseline", "ours", "ratio", "target", "result")]
+    for r in results:
+        rows.append((r.name, _fmt(r.baseline, r.unit), _fmt(r.ours, r.unit),
+                     f"{r.ratio:.2f}x" if r.ratio is not None else "-", r.target,
+                     "PASS" if r.passed else "FAIL"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for n, row in enumerate(rows):
+        lines.append("| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths)) + " |")
+        if n == 0:
+            lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    notes = [f"- {r.name}: {r.note}" for r in results if r.note]
+    return "\n".join(lines + [""] + notes)
+
+
+def main(argv: list[str]) -> int:
+    groups = _groups()
+    if "--list" in argv:
+        print(" ".join(groups))
+        return 0
+    chosen = argv or list(groups)
+    unknown = [name for name in chosen if name not in groups]
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(unknown)}; choose from {' '.join(groups)}", file=sys.stderr)
+        return 2
+    from bench import generate
+
+    generate.main([])
+    results = []
+    for name in chosen:
+        t0 = time.perf_counter()
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        group_results = groups[name]()
+        results.extend(group_results)
+        for r in group_results:
+            print(f"  {r.name}: {_fmt(r.ours, r.unit)} vs {_fmt(r.baseline, r.unit)} "
+                  f"{'PASS' if r.passed else 'FAIL'}", file=sys.stderr, flush=True)
+        print(f"  ({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
+    from PySide6 import __version__ as pyside
+
+    print(f"\n{platform.python_implementation()} {platform.python_version()}, PySide6 {pyside}, "
+          f"{os.cpu_count()} CPUs, {platform.system()} {platform.release()}, "
+          f"QT_QPA_PLATFORM={os.environ.get('QT_QPA_PLATFORM')}\n")
+    print(table(results))
+    return 0 if all(r.passed for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
