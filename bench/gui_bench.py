@@ -1,8 +1,8 @@
 """Benchmarks of the window: open, add/remove span, scroll, document list.
 
 Each runs beside a bare QPlainTextEdit (or the same step at 100 spans) in
-the same process. Painting is forced with `viewport().repaint()`, which
-paints synchronously, after the queued events are processed, so a timing
+the same process. Painting is forced with `viewport().update()` followed by processing the
+queued events, which paints (offscreen) before returning, so a timing
 includes layout and paint, not just the call that asks for them.
 """
 
@@ -27,13 +27,15 @@ def app():
 
 
 def settle(widget=None) -> None:
-    """Run queued events, then paint `widget`'s viewport (or the widget) now."""
+    """Ask for `widget`'s viewport (or the widget) to be repainted, then run
+    the event loop's queued work, which lays out and paints every widget
+    waiting for it (the whole window, as on screen), once."""
     qapp = app()
-    qapp.processEvents()
     if widget is not None:
         target = widget.viewport() if hasattr(widget, "viewport") else widget
-        target.repaint()
-        qapp.processEvents()
+        target.update()
+    qapp.sendPostedEvents()
+    qapp.processEvents()
 
 
 # ----------------------------------------------------------------- set-up

@@ -84,8 +84,15 @@ def startup_ours(db: str) -> None:
 
 
 def maxrss_mb() -> float:
+    """Peak resident memory of this process. VmHWM, not getrusage's
+    ru_maxrss: Linux carries ru_maxrss over from the parent across fork and
+    exec, so a child of a large benchmark run would report the parent's peak."""
     import resource
 
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -87,5 +87,5 @@ def bench_memory(repeat: int = 3) -> list[Result]:
             ours.append(probe("memory-ours", str(db), str(doc_id))[1]["maxrss_mb"])
     b, o = median(base), median(ours)
     return [Result("7 peak memory, 5 MB / 50k spans open", b, o, "MB", "<= 2x", limit=2.0,
-                   note="ru_maxrss of a fresh process; baseline: bare QPlainTextEdit with the text "
+                   note="peak RSS (VmHWM) of a fresh process; baseline: bare QPlainTextEdit with the text "
                         "(read from the same JSONL), painted")]

@@ -27,6 +27,9 @@ class SpanTableModel(QAbstractTableModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.spans: list[Span] = []
+        # id -> span, so row_of can bisect instead of scanning 50,000 rows
+        # (a scan cost ~3 ms of every add/remove at 50,000 spans).
+        self._by_id: dict[int, Span] = {}
         self.text = ""
         self.colors: dict[str, QColor] = {}
 
@@ -35,6 +38,7 @@ class SpanTableModel(QAbstractTableModel):
         the store returns them (sorting 50,000 spans again costs ~50 ms)."""
         self.beginResetModel()
         self.spans = list(spans) if presorted else sorted(spans, key=_key)
+        self._by_id = {span.id: span for span in self.spans}
         self.text = text
         self.endResetModel()
 
@@ -42,6 +46,7 @@ class SpanTableModel(QAbstractTableModel):
         row = bisect_left(self.spans, _key(span), key=_key)
         self.beginInsertRows(QModelIndex(), row, row)
         self.spans.insert(row, span)
+        self._by_id[span.id] = span
         self.endInsertRows()
 
     def remove(self, span: Span) -> None:
@@ -50,13 +55,18 @@ class SpanTableModel(QAbstractTableModel):
             return
         self.beginRemoveRows(QModelIndex(), row, row)
         del self.spans[row]
+        del self._by_id[span.id]
         self.endRemoveRows()
 
     def row_of(self, span_id: int) -> int | None:
-        for row, span in enumerate(self.spans):
-            if span.id == span_id:
-                return row
-        return None
+        span = self._by_id.get(span_id)
+        if span is None:
+            return None
+        row = bisect_left(self.spans, _key(span), key=_key)
+        if row < len(self.spans) and self.spans[row].id == span_id:
+            return row
+        # Not where the sort order says (should not happen): look everywhere.
+        return next((i for i, s in enumerate(self.spans) if s.id == span_id), None)
 
     def rowCount(self, parent=QModelIndex()):
         return 0 if parent.isValid() else len(self.spans)
