@@ -7,8 +7,9 @@
 Groups: open (1), spans (2: window and store), scroll (3), import (4),
 export (5), startup (6), memory (7), list (8). Data is generated on first
 use under bench/out/ (git-ignored); the GUI runs with QT_QPA_PLATFORM=offscreen.
-Every benchmark measures its baseline in the same run (and, except start-up
-and memory, the same process), so ratios compare across machines.
+Each group runs in a fresh Python process; within a group the baseline is
+measured beside our code in the same process (start-up and memory: in
+alternating subprocesses), so ratios compare across machines.
 """
 
 from __future__ import annotations
@@ -64,7 +65,34 @@ def table(results) -> str:
     return "\n".join(lines + [""] + notes)
 
 
+def _run_isolated(name: str):
+    """Run one group in a fresh Python process, so that no group pays for
+    the heap (garbage collection, fragmentation) another group left behind."""
+    import json
+    import subprocess
+
+    from bench.common import Result
+
+    proc = subprocess.run([sys.executable, "-m", "bench.run", "--one", name],
+                          stdout=subprocess.PIPE, text=True, timeout=1800)
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark group {name} failed (exit status {proc.returncode})")
+    rows = json.loads(proc.stdout.strip().splitlines()[-1])
+    return [Result(**row) for row in rows]
+
+
+def _one(name: str) -> int:
+    import dataclasses
+    import json
+
+    results = _groups()[name]()
+    print(json.dumps([dataclasses.asdict(r) for r in results]))
+    return 0
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["--one"]:
+        return _one(argv[1])
     groups = _groups()
     if "--list" in argv:
         print(" ".join(groups))
@@ -81,7 +109,7 @@ def main(argv: list[str]) -> int:
     for name in chosen:
         t0 = time.perf_counter()
         print(f"running {name} ...", file=sys.stderr, flush=True)
-        group_results = groups[name]()
+        group_results = _run_isolated(name)
         results.extend(group_results)
         for r in group_results:
             print(f"  {r.name}: {_fmt(r.ours, r.unit)} vs {_fmt(r.baseline, r.unit)} "
