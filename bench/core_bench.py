@@ -210,7 +210,7 @@ def store_span_times(db: Path, n_spans: int, actions: int = 200) -> dict[str, li
     return times
 
 
-def bench_span_store(actions: int = 200) -> list[Result]:
+def bench_span_store(actions: int = 400) -> list[Result]:
     results = []
     with scratch_dir("spans") as tmp:
         small = store_span_times(tmp / "small.db", 100, actions)
