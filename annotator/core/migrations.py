@@ -1,21 +1,35 @@
-"""Every schema change is a numbered migration, applied in order.
+"""Every schema change is a numbered migration, applied in order by
+sqlite-utils' `Migrations`.
 
 Never edit a migration that has shipped: add a new one. The names are what
 tells a project file's version (see `unknown_applied`), so they never change.
+
+Opening an up-to-date project only reads which migrations are applied, with
+one plain query on sqlite-utils' own bookkeeping table; sqlite-utils itself
+(about 150 ms to import, more with numpy installed) is imported only when a
+migration has to run. That keeps it off the start-up path of the window.
 """
 
 from __future__ import annotations
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+import sqlite3
+from typing import TYPE_CHECKING, Callable
 
-MIGRATIONS = Migrations("annotator")
-_KNOWN: list[str] = []
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
+
+SET_NAME = "annotator"
+# sqlite-utils' Migrations.migrations_table; checked against it in migrations().
+TABLE = "_sqlite_migrations"
+_REGISTERED: list[tuple[str, Callable[["Database"], None]]] = []
 
 
 def _migration(name: str):
-    _KNOWN.append(name)
-    return MIGRATIONS(name=name)
+    def register(fn: Callable[["Database"], None]):
+        _REGISTERED.append((name, fn))
+        return fn
+    return register
 
 
 @_migration("0001_initial")
@@ -85,7 +99,48 @@ def _covering_indexes(db: Database) -> None:
     db.execute("CREATE INDEX documents_length ON documents (id, length)")
 
 
-def unknown_applied(db: Database) -> list[str]:
+def known() -> list[str]:
+    """Names of every migration this version has, in order."""
+    return [name for name, _ in _REGISTERED]
+
+
+def applied(conn: sqlite3.Connection) -> list[str]:
+    """Names of the migrations recorded in the file, in the order applied
+    (what `Migrations.applied` returns, read without importing sqlite-utils)."""
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TABLE,)).fetchone()
+    if not exists:
+        return []
+    rows = conn.execute(f"SELECT name FROM [{TABLE}] WHERE migration_set = ? ORDER BY rowid",
+                        (SET_NAME,))
+    return [row[0] for row in rows]
+
+
+def pending(conn: sqlite3.Connection) -> list[str]:
+    done = set(applied(conn))
+    return [name for name in known() if name not in done]
+
+
+def unknown_applied(conn: sqlite3.Connection) -> list[str]:
     """Migrations recorded in the file that this version does not know:
     the file was written by a newer annotator."""
-    return [m.name for m in MIGRATIONS.applied(db) if m.name not in _KNOWN]
+    names = known()
+    return [name for name in applied(conn) if name not in names]
+
+
+def migrations() -> "Migrations":
+    """The sqlite-utils migration set holding every migration above."""
+    from sqlite_utils.migrations import Migrations
+
+    assert Migrations.migrations_table == TABLE, "sqlite-utils moved its migrations table"
+    migration_set = Migrations(SET_NAME)
+    for name, fn in _REGISTERED:
+        migration_set(name=name)(fn)
+    return migration_set
+
+
+def apply(conn: sqlite3.Connection) -> None:
+    """Apply every pending migration, inside the caller's transaction."""
+    from sqlite_utils import Database
+
+    migrations().apply(Database(conn))

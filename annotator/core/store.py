@@ -1,4 +1,5 @@
-"""The project file: one SQLite database, opened through sqlite-utils.
+"""The project file: one SQLite database; its schema is made and upgraded by
+sqlite-utils migrations (see migrations.py), its queries are plain SQL.
 
 Guarantees (see README, "Your data is safe"):
 - every write runs in its own `BEGIN IMMEDIATE` transaction and is committed
@@ -20,11 +21,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlite_utils import Database
-
 from annotator.core import labels as label_defaults
 from annotator.core.errors import ProjectError
-from annotator.core.migrations import MIGRATIONS, unknown_applied
+from annotator.core import migrations
 from annotator.core.model import (
     DOCUMENT_STATUSES,
     Document,
@@ -62,7 +61,6 @@ class Project:
     def __init__(self, path: Path, conn: sqlite3.Connection, read_only: bool):
         self.path = path
         self.conn = conn
-        self.db = Database(conn)
         self.read_only = read_only
         self._labels: list[Label] | None = None
         # Set when opening upgraded an older file: where its backup was written.
@@ -104,14 +102,14 @@ class Project:
                 # Before anything may write (even switching to WAL rewrites
                 # the header): a file we must refuse is left byte for byte.
                 self._check_existing()
-            pending = MIGRATIONS.pending(self.db)
+            pending = migrations.pending(self.conn)
             if pending:
                 if self.read_only:
                     raise ProjectError(
                         f"{self.path}: this project needs upgrading but is read-only; "
                         "open a writable copy instead"
                     )
-                if MIGRATIONS.applied(self.db):
+                if migrations.applied(self.conn):
                     # Before anything writes, even the switch to WAL below.
                     self.backup_path = self._backup_before_upgrade()
             if not self.read_only:
@@ -124,8 +122,8 @@ class Project:
                 with self.write():
                     # Look again inside the lock: another process may have
                     # created or upgraded the same file since we looked.
-                    fresh_schema = not self.db["labels"].exists()
-                    MIGRATIONS.apply(self.db)
+                    fresh_schema = not migrations.applied(self.conn)
+                    migrations.apply(self.conn)
                     if fresh_schema:
                         label_defaults.insert_defaults(self.conn)
                         if seeds is not None:
@@ -163,14 +161,14 @@ class Project:
                 f"{self.path}: the project file is damaged ({first}); it was not changed. "
                 f"Restore it from a backup (for example a {self.path.name}.backup-* file beside it)."
             )
-        newer = unknown_applied(self.db)
+        newer = migrations.unknown_applied(self.conn)
         if newer:
             raise ProjectError(
                 f"{self.path}: this project was written by a newer version of annotator "
                 f"(it has schema changes {', '.join(newer)}); upgrade annotator to open it. "
                 "The file was not changed."
             )
-        if not MIGRATIONS.applied(self.db):
+        if not migrations.applied(self.conn):
             tables = [row[0] for row in self.conn.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
                 "ORDER BY name LIMIT 3")]
@@ -181,8 +179,8 @@ class Project:
                 )
 
     def _backup_before_upgrade(self) -> Path:
-        applied = MIGRATIONS.applied(self.db)
-        version = applied[-1].name if applied else "unversioned"
+        applied = migrations.applied(self.conn)
+        version = applied[-1] if applied else "unversioned"
         backup = self.path.with_name(f"{self.path.name}.backup-{version}")
         n = 1
         while backup.exists():

@@ -14,12 +14,12 @@ from sqlite_utils import Database
 from annotator.core import ops
 from annotator.core.errors import ProjectError
 from annotator.core.importer import import_files
-from annotator.core.migrations import MIGRATIONS
+from annotator.core import migrations
 from annotator.core.store import Project
 from tests.core.helpers import integrity, snapshot, write_jsonl
 
 DEFAULT_LABELS = ["actor", "organisation", "date", "quote"]
-LATEST = [m.name for m in MIGRATIONS._migrations]
+LATEST = migrations.known()
 
 
 def make_project_with_data(path, n_docs: int = 3) -> None:
@@ -38,12 +38,31 @@ def files_beside(path):
 
 def test_new_project_has_schema_labels_wal_and_full_sync(project, project_path):
     assert project.label_names() == DEFAULT_LABELS
-    assert [m.name for m in MIGRATIONS.applied(project.db)] == LATEST
+    assert migrations.applied(project.conn) == LATEST
     assert project.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert project.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert project.read_only is False
     assert project.backup_path is None
     assert all(len(label.color) == 7 and label.hotkey for label in project.labels())
+
+
+def test_applied_migrations_are_read_as_sqlite_utils_records_them(project):
+    # migrations.applied reads sqlite-utils' bookkeeping table with plain SQL
+    # (to keep sqlite-utils off the start-up path); it must agree with it.
+    recorded = migrations.migrations().applied(Database(project.conn))
+    assert [m.name for m in recorded] == migrations.applied(project.conn) == LATEST
+    assert migrations.pending(project.conn) == []
+
+
+def test_a_migration_missing_from_the_file_is_pending(project_path):
+    _make_old_project(project_path)
+    conn = sqlite3.connect(project_path)
+    try:
+        assert migrations.applied(conn) == LATEST[:1]
+        assert migrations.pending(conn) == LATEST[1:]
+        assert migrations.unknown_applied(conn) == []
+    finally:
+        conn.close()
 
 
 def test_reopening_changes_nothing_and_writes_no_backup(project_path):
@@ -65,7 +84,7 @@ def test_zero_byte_file_becomes_a_new_project(project_path):
 def _make_old_project(path) -> None:
     """A project as annotator 0.1.0 wrote it: only the first migration."""
     db = Database(path)
-    MIGRATIONS.apply(db, stop_before=LATEST[1:])
+    migrations.migrations().apply(db, stop_before=LATEST[1:])
     db.execute("INSERT INTO labels (name, color, hotkey, position) VALUES ('actor', '#E69F00', '1', 0)")
     db.execute("INSERT INTO documents (name, text, text_sha256, length) VALUES ('old', 'old text', 'x', 8)")
     db.execute("INSERT INTO spans (doc_id, annotator, label, start, \"end\") VALUES (1, 'ann', 'actor', 0, 3)")
@@ -80,8 +99,8 @@ def test_older_schema_is_upgraded_after_a_backup_beside_it(project_path):
 
     with Project.open(project_path) as p:
         backup = p.backup_path
-        assert [m.name for m in MIGRATIONS.applied(p.db)] == LATEST
-        assert "spans_by_label" in {i.name for i in p.db["spans"].indexes}
+        assert migrations.applied(p.conn) == LATEST
+        assert "spans_by_label" in {i.name for i in Database(p.conn)["spans"].indexes}
         assert [(s.start, s.end, s.label) for s in p.spans(1)] == [(0, 3, "actor")]
 
     assert backup is not None and backup.parent == project_path.parent

@@ -193,9 +193,9 @@ def test_an_import_killed_at_any_moment_is_all_or_nothing(tmp_path):
 
 def _old_project_with_many_spans(path: Path, n: int) -> None:
     from sqlite_utils import Database
-    from annotator.core.migrations import MIGRATIONS
+    from annotator.core import migrations
     db = Database(path)
-    MIGRATIONS.apply(db, stop_before=[m.name for m in MIGRATIONS._migrations][1:])
+    migrations.migrations().apply(db, stop_before=migrations.known()[1:])
     db.execute("INSERT INTO labels (name, color, hotkey, position) VALUES ('actor', '#E69F00', '1', 0)")
     db.execute("INSERT INTO documents (name, text, text_sha256, length) VALUES ('old', ?, 'x', ?)",
                ["x" * (n + 10), n + 10])
@@ -234,7 +234,8 @@ def test_an_upgrade_killed_at_any_moment_loses_nothing(tmp_path):
         # The project opens (upgrading now if it had not finished) with every span.
         with Project.open(db) as p:
             assert len(p.spans(1)) == n
-            assert "spans_by_label" in {i.name for i in p.db["spans"].indexes}
+            indexes = p.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+            assert "spans_by_label" in {row[0] for row in indexes}
         assert integrity(db) == "ok"
 
 
