@@ -13,10 +13,8 @@ from pathlib import Path
 import click
 
 from annotator import __version__
-from annotator.core import exporter
 from annotator.core.errors import AnnotatorError
 from annotator.core.formats import EXPORT_FORMATS, writer
-from annotator.core.importer import import_files
 from annotator.core.model import name_problem
 from annotator.core.paths import default_project_path, default_user, seeds_dir
 from annotator.core.store import Project
@@ -125,6 +123,10 @@ def import_command(settings: Settings, files: tuple[Path, ...], add_labels: bool
     (same name and text) is not added twice; its spans are merged. Spans on
     a line without "annotator" belong to --user.
     """
+    # Imported here, not at the top: `annotator` with no command starts the
+    # window, and every import on that path is start-up time.
+    from annotator.core.importer import import_files
+
     with settings.open_project() as project:
         try:
             result = import_files(project, files, annotator=settings.user, add_labels=add_labels)
@@ -156,6 +158,8 @@ def export_command(settings: Settings, format_name: str, annotator: str | None, 
 
     Offsets count Unicode code points (Python string indices), end exclusive.
     """
+    from annotator.core import exporter  # see import_command
+
     write = writer(format_name)
     if output is not None and _is_project_file(output, settings.db):
         raise click.ClickException(

@@ -15,13 +15,6 @@ from annotator.core.errors import AnnotatorError
 from annotator.core.store import Project
 from annotator.gui import dialogs
 
-STYLE = """
-QMainWindow, QSplitter { background: palette(window); }
-QTableView { border: 1px solid palette(mid); border-radius: 4px; }
-QLineEdit { padding: 4px 6px; border: 1px solid palette(mid); border-radius: 4px; }
-QSplitter::handle { background: palette(midlight); width: 1px; }
-"""
-
 
 def install_error_hook(app: QApplication) -> None:
     showing: list[QMessageBox] = []
@@ -52,7 +45,6 @@ def make_app() -> QApplication:
     app.setOrganizationName("annotator")
     app.setApplicationName("annotator")
     app.setApplicationDisplayName("annotator")
-    app.setStyleSheet(STYLE)
     return app
 
 

@@ -26,7 +26,7 @@ import re
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QTextCursor, QTextLine
-from PySide6.QtWidgets import QPlainTextEdit, QToolTip
+from PySide6.QtWidgets import QPlainTextEdit, QToolTip, QWidget
 
 from annotator.core.model import Label, Span, trim_whitespace
 from annotator.gui.offsets import OffsetMap, display_text
@@ -39,12 +39,26 @@ READING_WIDTH = 760  # px: a comfortable line length for prose
 FILL_ALPHA = 80
 
 
+def _adopt_viewport(area) -> None:
+    """Give Python its wrapper of the scroll area's viewport the cheap way.
+
+    The first `viewport()` call from Python makes PySide work out the type of
+    a QWidget it did not create, which loads every QtWidgets class and about
+    80 enums: 11 ms of the window's start-up. `findChild` with a type names
+    the type, so nothing is loaded, and `viewport()` returns that wrapper from
+    then on. (Replacing the viewport with our own widget instead would leave
+    QPlainTextEdit's document layout painting on the deleted one: a crash.)
+    If Qt ever renames its viewport, this finds nothing and costs nothing."""
+    area.findChild(QWidget, "qt_scrollarea_viewport")
+
+
 class DocumentView(QPlainTextEdit):
     # id of the span chosen by a click, or 0 when a click chose none
     spanClicked = Signal(int)
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        _adopt_viewport(self)
         self.setReadOnly(True)
         self.setUndoRedoEnabled(False)  # never edited; no undo history of 5 MB texts
         self.setPlaceholderText("No document open. Import .txt or .jsonl files with "

@@ -10,10 +10,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QFileDialog
 
 from annotator import __version__
-from annotator.core import exporter
 from annotator.core.errors import AnnotatorError
-from annotator.core.formats import writer
-from annotator.core.importer import import_files as core_import_files
 from annotator.core.store import Project
 from annotator.gui import dialogs
 from annotator.gui.actions import ACTIONS
@@ -53,6 +50,9 @@ def import_files(window) -> None:
                                             "Text and JSONL (*.txt *.jsonl);;All files (*)")
     if not paths:
         return
+    # Imported when first used (as exporter below): not on the start-up path.
+    from annotator.core.importer import import_files as core_import_files
+
     try:
         result = core_import_files(window.project, paths, annotator=window.user)
     except AnnotatorError as e:
@@ -76,6 +76,9 @@ def export_jsonl(window) -> None:
     path, _ = QFileDialog.getSaveFileName(window, "Export JSONL", default, "JSONL (*.jsonl);;All files (*)")
     if not path:
         return
+    from annotator.core import exporter
+    from annotator.core.formats import writer
+
     write = writer("jsonl")
     try:
         exporter.write_atomically(path, lambda fh: write(exporter.layers(window.project), fh))

@@ -9,7 +9,7 @@ from collections import Counter
 from functools import partial
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QPalette
 from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from annotator.core import ops
@@ -20,7 +20,7 @@ from annotator.gui import dialogs, document_commands, file_commands
 from annotator.gui.actions import build_actions, build_menus, menu_text
 from annotator.gui.document_list import DocumentList
 from annotator.gui.document_view import DocumentView
-from annotator.gui.label_panel import LabelPanel, plain_label
+from annotator.gui.label_panel import LabelPanel, heading, plain_label, with_font
 from annotator.gui.span_list import SpanList
 
 POLL_MS = 1500
@@ -65,16 +65,16 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout(right)
         column.setContentsMargins(8, 8, 8, 8)
         column.setSpacing(6)
-        column.addWidget(_heading("Labels", right))
+        column.addWidget(heading("Labels", right))
         column.addWidget(self.labels_panel)
         column.addSpacing(10)
-        column.addWidget(_heading("Spans in this document", right))
+        column.addWidget(heading("Spans in this document", right))
         column.addWidget(self.span_list, 1)
         left = QWidget(self)
         left_column = QVBoxLayout(left)
         left_column.setContentsMargins(8, 8, 8, 8)
         left_column.setSpacing(6)
-        left_column.addWidget(_heading("Documents", left))
+        left_column.addWidget(heading("Documents", left))
         left_column.addWidget(self.documents)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(left)
@@ -88,8 +88,13 @@ class MainWindow(QMainWindow):
         self.user_label = plain_label("", self)
         self.path_label = plain_label("", self)
         self.read_only_label = plain_label("Read-only project: changes cannot be saved", self)
-        self.read_only_label.setStyleSheet(
-            "background: #B00020; color: white; padding: 1px 8px; border-radius: 3px; font-weight: 600;")
+        with_font(self.read_only_label, weight=QFont.Weight.DemiBold)
+        badge = self.read_only_label.palette()
+        badge.setColor(QPalette.ColorRole.Window, QColor("#B00020"))
+        badge.setColor(QPalette.ColorRole.WindowText, QColor("white"))
+        self.read_only_label.setPalette(badge)
+        self.read_only_label.setAutoFillBackground(True)
+        self.read_only_label.setContentsMargins(8, 1, 8, 1)
         bar = self.statusBar()
         bar.addPermanentWidget(self.read_only_label)
         bar.addPermanentWidget(self.user_label)
@@ -476,7 +481,3 @@ class MainWindow(QMainWindow):
         super().changeEvent(event)
 
 
-def _heading(text: str, parent) -> QWidget:
-    label = plain_label(text.upper(), parent)
-    label.setStyleSheet("color: palette(dark); font-size: 8.5pt; font-weight: 700; letter-spacing: 1px;")
-    return label
