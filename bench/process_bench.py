@@ -34,9 +34,11 @@ def _env() -> dict:
 
 def probe(*args: str, env: dict | None = None) -> tuple[float, dict]:
     """Run the probe; (wall seconds from spawn to its exit, its report)."""
+    env = dict(env or _env())
+    env["BENCH_SPAWNED_AT"] = repr(time.time())
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, str(PROBE), *args], capture_output=True, text=True,
-                          env=env or _env(), cwd=ROOT, timeout=300)
+                          env=env, cwd=ROOT, timeout=300)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"probe {args} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
@@ -53,7 +55,7 @@ def sample_project(folder: Path) -> Path:
     return db
 
 
-def bench_startup(repeat: int = 7) -> list[Result]:
+def bench_startup(repeat: int = 11) -> list[Result]:
     with scratch_dir("startup") as tmp:
         db = sample_project(tmp)
         home = tmp / "home"  # QSettings go here, not to the user's own
