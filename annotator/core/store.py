@@ -17,6 +17,7 @@ import functools
 import json
 import os
 import sqlite3
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -113,7 +114,7 @@ class Project:
                     # Before anything writes, even the switch to WAL below.
                     self.backup_path = self._backup_before_upgrade()
             if not self.read_only:
-                self.conn.execute("PRAGMA journal_mode = WAL")
+                self._use_wal()
                 # FULL: a commit is on disk before we report it, even if the
                 # machine loses power right after (WAL + NORMAL only survives
                 # a killed process).
@@ -140,6 +141,23 @@ class Project:
             # quotes damaged schema text that is no longer UTF-8.
             raise ProjectError(f"{self.path}: cannot be opened as an annotator project: its schema is "
                                "damaged; it was not changed") from None
+
+    def _use_wal(self) -> None:
+        """Switch the file to WAL (a no-op once it is). SQLite answers this
+        pragma with "database is locked" at once, without waiting out the
+        busy timeout, when another process is committing to the same file
+        while this one holds a read lock (waiting could deadlock): seen when
+        two imports create one project together. Trying again after the
+        statement has let go of its read lock succeeds."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+        while True:
+            try:
+                self.conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as e:
+                if not _is_busy(e) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.005)
 
     def _insert_seeds(self, seeds: Path) -> None:
         from annotator.core.importer import read_files, text_digest

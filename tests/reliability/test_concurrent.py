@@ -7,6 +7,7 @@ import json
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,33 @@ def test_two_imports_into_one_new_project_at_once_both_succeed(tmp_path, attempt
     assert len(data["spans"]) == 3000
     assert [row[0] for row in data["labels"]] == ["actor", "organisation", "date", "quote"]  # not doubled
     assert integrity(db) == "ok"
+
+
+OPEN_AND_WRITE = """
+import sys, time
+from annotator.core.store import Project
+time.sleep(max(0.0, float(sys.argv[3]) - time.time()))  # all start together
+with Project.open(sys.argv[1]) as p:
+    with p.write() as conn:
+        conn.execute("INSERT INTO documents (name, text, text_sha256, length) VALUES (?, 'x', ?, 1)",
+                     (sys.argv[2], sys.argv[2]))
+"""
+
+
+@pytest.mark.slow
+def test_many_processes_creating_one_project_at_once_all_succeed(tmp_path):
+    # A process that lost the race to switch a new file to WAL used to fail
+    # at once with "database is locked" (SQLite does not wait there, as
+    # waiting could deadlock): one pair of imports in about 60 did. Here
+    # eight processes start opening the same new file at the same instant.
+    for round_ in range(4):
+        db = tmp_path / f"new{round_}.db"
+        start = time.time() + 0.8  # after every process has imported annotator
+        procs = [subprocess.Popen([sys.executable, "-c", OPEN_AND_WRITE, str(db), f"p{i}", repr(start)],
+                                  stderr=subprocess.PIPE, env=clean_env()) for i in range(8)]
+        errors = [proc.communicate(timeout=120)[1].decode() for proc in procs]
+        assert [proc.returncode for proc in procs] == [0] * 8, errors
+        assert sorted(row[1] for row in snapshot(db)["documents"]) == [f"p{i}" for i in range(8)]
 
 
 @pytest.mark.slow
