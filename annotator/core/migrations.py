@@ -99,6 +99,14 @@ def _covering_indexes(db: Database) -> None:
     db.execute("CREATE INDEX documents_length ON documents (id, length)")
 
 
+@_migration("0004_spans_by_position")
+def _spans_by_position(db: Database) -> None:
+    # The window reads every layer of a document in text order, page by page
+    # as it shows them: this index holds that order (and every column read),
+    # so the first page arrives without SQLite sorting 50,000 rows first.
+    db.execute('CREATE INDEX spans_by_position ON spans (doc_id, start, "end", label, annotator)')
+
+
 def known() -> list[str]:
     """Names of every migration this version has, in order."""
     return [name for name, _ in _REGISTERED]

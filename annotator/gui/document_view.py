@@ -102,6 +102,16 @@ class DocumentView(QPlainTextEdit):
             self.selected_span_id = None
         self.viewport().update()
 
+    def add_loaded(self, spans: list[Span]) -> None:
+        """More of the document's spans, read after its first paint; repainted
+        only if one is on screen (usually none is: they come in text order,
+        after the first screen's)."""
+        self.index.extend(spans)
+        first, last = self._visible_range()
+        start, end = self.offsets.to_text(first), self.offsets.to_text(last, round_up=True)
+        if any(s.start < end and s.end > start for s in spans):
+            self.viewport().update()
+
     def apply_change(self, removed: tuple[Span, ...], added: tuple[Span, ...]) -> None:
         for span in removed:
             self.index.remove(span)

@@ -53,6 +53,24 @@ class SpanIndex:
         self._starts.insert(i, span.start)
         self._short.insert(i, span)
 
+    def extend(self, spans: list[Span]) -> None:
+        """Add many spans at once; spans sorted by start that all start at
+        or after every span already here (the next page of a document read
+        in order) are appended without any inserts."""
+        self._by_id.update((s.id, s) for s in spans)
+        short = [s for s in spans if s.end - s.start <= LONG]
+        self._long.extend(s for s in spans if s.end - s.start > LONG)
+        starts = [s.start for s in short]
+        in_order = all(a <= b for a, b in zip(starts, starts[1:]))
+        if in_order and (not starts or not self._starts or starts[0] >= self._starts[-1]):
+            self._starts.extend(starts)
+            self._short.extend(short)
+            return
+        for span in short:
+            i = bisect_right(self._starts, span.start)
+            self._starts.insert(i, span.start)
+            self._short.insert(i, span)
+
     def remove(self, span: Span) -> None:
         span = self._by_id.pop(span.id, None)
         if span is None:

@@ -42,6 +42,21 @@ class SpanTableModel(QAbstractTableModel):
         self.text = text
         self.endResetModel()
 
+    def append(self, spans: list[Span]) -> None:
+        """Add spans that sort after every row already here (the next page
+        of a document read in order), as one insertion at the end."""
+        if not spans:
+            return
+        if self.spans and _key(spans[0]) <= _key(self.spans[-1]):
+            for span in spans:  # not after the last row after all: one by one
+                self.add(span)
+            return
+        n = len(self.spans)
+        self.beginInsertRows(QModelIndex(), n, n + len(spans) - 1)
+        self.spans.extend(spans)
+        self._by_id.update((span.id, span) for span in spans)
+        self.endInsertRows()
+
     def add(self, span: Span) -> None:
         row = bisect_left(self.spans, _key(span), key=_key)
         self.beginInsertRows(QModelIndex(), row, row)

@@ -439,3 +439,24 @@ def test_a_project_another_program_keeps_locked_gets_a_clear_error(project_path,
     assert str(project_path) in message and "another program" in message and "nothing was changed" in message
     assert "damaged" not in message
     assert snapshot(project_path) == before
+
+
+def test_span_reader_reads_every_layer_in_order_and_from_one_snapshot(project_path):
+    with Project.open(project_path) as p:
+        with p.write() as conn:
+            conn.execute("INSERT INTO documents (name, text, text_sha256, length) VALUES ('d', ?, 's', 400)",
+                         ("x" * 400,))
+        for i in range(25):
+            ops.add_span(p, 1, "bob" if i % 3 else "ann", "actor", 300 - i * 10, 305 - i * 10)
+        everything = p.spans(1)
+        reader = p.read_spans(1)
+        first = reader.read(10)
+        # Another program adds a span before the second page is read: this
+        # reading does not see it (its pages never mix two states).
+        with Project.open(project_path) as other:
+            ops.add_span(other, 1, "ann", "actor", 0, 1)
+        rest = reader.read(10) + reader.read(10)
+        assert reader.done and reader.read(10) == []
+        assert first + rest == everything
+        assert len(everything) == 25 and everything == sorted(everything)
+        assert len(p.spans(1)) == 26
