@@ -48,6 +48,7 @@ class MainWindow(QMainWindow):
         self._label_actions: list[QAction] = []
         self._data_version = None
         self._reader: SpanReader | None = None  # the open document's spans still to read
+        self._span_message = ""  # the status bar's description of the selected span
         self._build()
         self.actions = build_actions(self)
         build_menus(self, self.actions)
@@ -251,6 +252,7 @@ class MainWindow(QMainWindow):
         own = [s for s in spans if s.annotator == self.user]
         visible = spans if self.view.show_other_layers else own
         self.span_list.span_model.set_spans(visible, self.view.text, presorted=True)
+        self.span_list.fit_offsets(len(self.view.text))
         self.counts = Counter(s.label for s in own)
         self.labels_panel.set_counts(self.counts)
         self.span_list.select_span(self.view.selected_span_id)
@@ -438,8 +440,7 @@ class MainWindow(QMainWindow):
             i = next((k for k, s in enumerate(spans) if s.start >= here), len(spans))
             i = i if step > 0 else i - 1
         chosen = spans[i % len(spans)]
-        self._select(chosen.id)
-        self.view.select_span(chosen.id, scroll=True)
+        self._select(chosen.id, scroll=True)
 
     def select_previous_span(self) -> None:
         self.select_next_span(-1)
@@ -450,22 +451,28 @@ class MainWindow(QMainWindow):
         self.view.setTextCursor(cursor)
         self._select(None)
 
-    def _select(self, span_id: int | None) -> None:
-        self.view.select_span(span_id, scroll=False)
+    def _select(self, span_id: int | None, scroll: bool = False) -> None:
+        """Select a span everywhere (view, list) and describe it in the
+        status bar; `scroll` brings it into view."""
+        self.view.select_span(span_id, scroll=scroll)
         self.span_list.select_span(span_id)
         span = self.selected_span()
+        bar = self.statusBar()
         if span is not None:
             excerpt = " ".join(self.view.text[span.start:span.end].split())
             if len(excerpt) > 80:
                 excerpt = excerpt[:79] + "…"
-            self.statusBar().showMessage(
-                f"{span.label} “{excerpt}” · {span.annotator} · characters {span.start}–{span.end}", 8000)
+            self._span_message = (f"{span.label} “{excerpt}” · {span.annotator} · "
+                                  f"characters {span.start}–{span.end}")
+            bar.showMessage(self._span_message, 8000)
+        elif bar.currentMessage() == self._span_message:
+            bar.clearMessage()  # it described a span no longer selected
 
     def _span_clicked(self, span_id: int) -> None:
         self._select(span_id or None)
 
     def _span_chosen_in_list(self, span_id: int) -> None:
-        self.view.select_span(span_id, scroll=True)
+        self._select(span_id, scroll=True)
 
     # --------------------------------------------------------- other commands
 

@@ -155,6 +155,10 @@ def test_span_list_follows_and_choosing_a_row_selects_the_span(project, tricky, 
     span = window.view.index.get(window.view.selected_span_id)
     assert TRICKY[span.start:span.end] == "July 11, 1961"
     assert window.view.textCursor().position() == qt_pos(TRICKY, july)
+    assert window.statusBar().currentMessage().startswith("date “July 11, 1961”")
+    # The offsets fit their column.
+    shown = model.index(1, 2).data()
+    assert window.span_list.columnWidth(2) > window.span_list.fontMetrics().horizontalAdvance(shown)
     # Selecting in the text moves the list.
     click_offset(qtbot, window.view, TRICKY, xi + 1)
     assert window.span_list.currentIndex().row() == 0
@@ -287,3 +291,22 @@ def test_tag_all_occurrences_as_whole_words_and_undo_in_one_step(project, make_w
     assert window.labels_panel.rows["actor"].count.text() == str(len(starts))
     qtbot.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert [s.start for s in project.spans(doc_id, "alice")] == [0]
+
+
+def test_offsets_column_fits_the_offsets_of_a_5_mb_document(qtbot):
+    from annotator.gui.span_list import SpanList
+
+    spans = SpanList()
+    qtbot.addWidget(spans)
+    spans.fit_offsets(4_950_170)
+    assert spans.columnWidth(2) > spans.fontMetrics().horizontalAdvance("4950169–4950170")
+
+
+def test_status_bar_describes_the_selected_span_and_forgets_it_when_cleared(project, tricky, qtbot):
+    window, doc_id = tricky
+    start = TRICKY.index("Xi Jinping")
+    select(window.view, TRICKY, start, start + 10)
+    qtbot.keyClick(window.view, Qt.Key.Key_1)
+    assert window.statusBar().currentMessage() == f"actor “Xi Jinping” · alice · characters {start}–{start + 10}"
+    qtbot.keyClick(window.view, Qt.Key.Key_Escape)
+    assert window.statusBar().currentMessage() == ""
