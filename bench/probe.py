@@ -138,6 +138,7 @@ def memory_ours(db: str, doc_id: str) -> None:
     window = MainWindow(project, "bench", QSettings(db + ".ini", QSettings.Format.IniFormat))
     window.show()
     window.open_document(int(doc_id))
+    window.finish_loading()  # every span read, as a moment after opening
     app.processEvents()
     window.view.viewport().repaint()
     app.processEvents()
