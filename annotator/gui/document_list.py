@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLineEdit, QTableView,
                                QVBoxLayout, QWidget)
 
 from annotator.core.model import DocumentSummary
+from annotator.gui.table_model import RowTableModel
 
-COLUMNS = ("Document", "Spans", "Status")
 
+class DocumentTableModel(RowTableModel):
+    COLUMNS = ("Document", "Spans", "Status")
 
-class DocumentTableModel(QAbstractTableModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.rows: list[DocumentSummary] = []
@@ -38,18 +39,10 @@ class DocumentTableModel(QAbstractTableModel):
         row = self.row_of(doc_id)
         if row is not None:
             self.rows[row] = replace(self.rows[row], **changes)
-            self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
 
-    def rowCount(self, parent=QModelIndex()):
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()):
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
-        return None
+    def row_total(self) -> int:
+        return len(self.rows)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():

@@ -10,20 +10,22 @@ from __future__ import annotations
 from bisect import bisect_left
 from operator import attrgetter
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from annotator.core.model import Span
+from annotator.gui.table_model import RowTableModel
 
-COLUMNS = ("Label", "Text", "Offsets", "Annotator")
 EXCERPT = 80
 
 
 _key = attrgetter("start", "end", "label", "annotator", "id")
 
 
-class SpanTableModel(QAbstractTableModel):
+class SpanTableModel(RowTableModel):
+    COLUMNS = ("Label", "Text", "Offsets", "Annotator")
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.spans: list[Span] = []
@@ -83,16 +85,8 @@ class SpanTableModel(QAbstractTableModel):
         # Not where the sort order says (should not happen): look everywhere.
         return next((i for i, s in enumerate(self.spans) if s.id == span_id), None)
 
-    def rowCount(self, parent=QModelIndex()):
-        return 0 if parent.isValid() else len(self.spans)
-
-    def columnCount(self, parent=QModelIndex()):
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
-        return None
+    def row_total(self) -> int:
+        return len(self.spans)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
