@@ -1,6 +1,6 @@
-"""`python -m annotator` runs the same command line as the `annotator` script."""
+"""`python -m annotator` runs the same command as the `annotator` script."""
 
-from annotator.cli import main
+from annotator.start import main
 
 if __name__ == "__main__":
     main()

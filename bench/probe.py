@@ -1,7 +1,7 @@
 """Run in a fresh process by bench/process_bench.py; prints one JSON line.
 
     probe.py startup-bare                 import PySide6.QtWidgets, one empty window
-    probe.py startup-ours DB              the real program (annotator --db DB)
+    probe.py startup-ours [ARGS]          the real program (annotator ARGS)
     probe.py memory-bare BIG.jsonl        bare QPlainTextEdit holding the text
     probe.py memory-ours DB DOC_ID        the window with that document open
 
@@ -86,10 +86,12 @@ def startup_bare() -> None:
     app.exec()
 
 
-def startup_ours(db: str) -> None:
+def startup_ours(*args: str) -> None:
+    """The `annotator` command with these arguments (none: the default
+    project, which holds the sample article, as a newcomer starts it)."""
     exit_when_painted("MainWindow")
-    sys.argv = ["annotator", "--db", db, "--user", "bench"]
-    from annotator.cli import main
+    sys.argv = ["annotator", *args]
+    from annotator.start import main
 
     main()
 
