@@ -14,6 +14,7 @@ Guarantees (see README, "Your data is safe"):
 from __future__ import annotations
 
 import functools
+import glob
 import json
 import os
 import sqlite3
@@ -199,6 +200,7 @@ class Project:
                 )
 
     def _backup_before_upgrade(self) -> Path:
+        self._remove_abandoned_backups()
         applied = migrations.applied(self.conn)
         version = applied[-1] if applied else "unversioned"
         backup = self.path.with_name(f"{self.path.name}.backup-{version}")
@@ -212,6 +214,9 @@ class Project:
         # complete, even if the process is killed half-way.
         partial = backup.with_name(f"{backup.name}.{os.getpid()}.partial")
         try:
+            # One with our own process id is from a dead process that had it before.
+            for stale in (partial, partial.with_name(partial.name + "-journal")):
+                stale.unlink(missing_ok=True)
             dest = sqlite3.connect(partial)
             try:
                 self.conn.backup(dest)
@@ -226,6 +231,21 @@ class Project:
             raise ProjectError(f"{self.path}: needs upgrading, but the backup copy could not be written "
                                f"({e}); nothing was changed") from None
         return backup
+
+    def _remove_abandoned_backups(self) -> None:
+        """Delete half-written backup copies (NAME.backup-*.PID.partial and
+        their -journal) left by an upgrade whose process was killed: the
+        upgrade about to run makes a complete one. A copy whose process is
+        still running (another upgrade right now) is left alone."""
+        if os.name != "posix":
+            return  # os.kill(pid, 0) would end the process on Windows, not probe it
+        for leftover in self.path.parent.glob(f"{glob.escape(self.path.name)}.backup-*.partial*"):
+            pid = leftover.name.rsplit(".partial", 1)[0].rsplit(".", 1)[-1]
+            if pid.isdigit() and not _process_running(int(pid)):
+                try:
+                    os.remove(leftover)
+                except OSError:
+                    pass  # not ours to remove after all; harmless to leave
 
     def close(self) -> None:
         self.conn.close()
@@ -412,6 +432,16 @@ class SpanReader:
         if self._cursor is not None:
             self._cursor.close()
             self._cursor = None
+
+
+def _process_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # POSIX: checks the process exists, sends nothing
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 def _is_busy(error: sqlite3.Error) -> bool:

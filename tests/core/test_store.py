@@ -460,3 +460,17 @@ def test_span_reader_reads_every_layer_in_order_and_from_one_snapshot(project_pa
         assert first + rest == everything
         assert len(everything) == 25 and everything == sorted(everything)
         assert len(p.spans(1)) == 26
+
+
+def test_upgrade_removes_half_written_backups_of_killed_upgrades_only(project_path):
+    _make_old_project(project_path)
+    dead = project_path.with_name(f"{project_path.name}.backup-0001_initial.999999999.partial")
+    running = project_path.with_name(f"{project_path.name}.backup-0001_initial.{os.getppid()}.partial")
+    ours = project_path.with_name(f"{project_path.name}.backup-0001_initial.{os.getpid()}.partial")
+    for leftover in (dead, dead.with_name(dead.name + "-journal"), running, ours):
+        leftover.write_bytes(b"half a copy")
+    with Project.open(project_path) as p:
+        assert p.backup_path is not None and p.backup_path.exists()
+    assert not dead.exists() and not dead.with_name(dead.name + "-journal").exists()
+    assert not ours.exists()  # same process id as this upgrade: a dead process's, replaced
+    assert running.exists()  # a process still running (pytest's parent) may be writing it

@@ -231,9 +231,11 @@ def test_an_upgrade_killed_at_any_moment_loses_nothing(tmp_path):
         for backup in tmp_path.glob(f"{db.name}.backup-*"):
             if ".partial" not in backup.name:
                 assert integrity(backup) == "ok" and _count(backup, "spans") == n
-        # The project opens (upgrading now if it had not finished) with every span.
+        # The project opens (upgrading now if it had not finished) with every span,
+        # and a half-written backup copy of the killed upgrade is gone.
         with Project.open(db) as p:
             assert len(p.spans(1)) == n
+            assert not list(tmp_path.glob(f"{db.name}.backup-*.partial*"))
             indexes = p.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
             assert "spans_by_label" in {row[0] for row in indexes}
         assert integrity(db) == "ok"
