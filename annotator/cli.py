@@ -4,6 +4,7 @@ non-zero exit status), never a traceback."""
 
 from __future__ import annotations
 
+import io
 import os
 import sqlite3
 import sys
@@ -68,6 +69,14 @@ def _printable(text: str) -> str:
         ch.encode("unicode_escape").decode("ascii")
         if unicodedata.category(ch) in ("Cc", "Zl", "Zp") or ch in _BIDI_CONTROLS else ch
         for ch in text)
+
+
+def _utf8_stdout():
+    """Standard output writing UTF-8, whatever the locale says (JSONL is UTF-8)."""
+    out = sys.stdout
+    if isinstance(out, io.TextIOWrapper) and out.encoding.lower().replace("-", "") != "utf8":
+        out.reconfigure(encoding="utf-8")
+    return out
 
 
 def _is_project_file(output: Path, db: Path) -> bool:
@@ -169,7 +178,7 @@ def export_command(settings: Settings, format_name: str, annotator: str | None, 
         records = exporter.layers(project, annotator)
         try:
             if output is None:
-                out = click.get_text_stream("stdout", encoding="utf-8")
+                out = _utf8_stdout()
                 try:
                     write(records, out)
                     out.flush()

@@ -100,6 +100,15 @@ def test_tricky_texts_round_trip_through_real_processes(tmp_path):
     assert back == records
 
 
+def test_export_to_stdout_is_utf8_whatever_the_terminal_encoding(tmp_path):
+    record = {"text": "Café 😀 — 北京\r\nend", "spans": [], "annotator": None, "meta": {"name": "d"}}
+    source = write_jsonl(tmp_path / "in.jsonl", [{"text": record["text"], "meta": {"name": "d"}}])
+    assert run_process("--db", "p.db", "import", source, cwd=tmp_path).returncode == 0
+    out = run_process("--db", "p.db", "export", cwd=tmp_path, env=clean_env(PYTHONIOENCODING="latin-1"))
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.decode("utf-8")) == record
+
+
 def test_export_into_a_closed_pipe_is_quiet(tmp_path):
     db = tmp_path / "p.db"
     many = write_jsonl(tmp_path / "many.jsonl", [{"text": f"document {i} " * 200} for i in range(3000)])
