@@ -429,9 +429,12 @@ class SpanReader:
         return page
 
     def close(self) -> None:
-        if self._cursor is not None:
-            self._cursor.close()
-            self._cursor = None
+        cursor, self._cursor = self._cursor, None
+        if cursor is not None:
+            try:
+                cursor.close()
+            except sqlite3.Error:
+                pass  # its connection is already closed (or broken): nothing left to free
 
 
 def _process_running(pid: int) -> bool:

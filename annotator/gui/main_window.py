@@ -117,6 +117,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------ project
 
     def set_project(self, project: Project, user: str | None = None) -> None:
+        self._stop_loading()  # before its project closes under it
         if project is not self.project:
             self.project.close()
         self.project = project
@@ -209,7 +210,11 @@ class MainWindow(QMainWindow):
         """Read and show the next page of the open document's spans."""
         if reader is not self._reader:
             return  # another document was opened, or loading was finished
-        page = reader.read(PAGE)
+        try:
+            page = reader.read(PAGE)
+        except Exception:
+            self._stop_loading()  # or every later command would fail the same way
+            raise
         if reader.done:
             self._reader = None
         else:

@@ -141,3 +141,38 @@ def test_undo_after_loading_while_tagging_leaves_the_document_as_it_was(project,
     window.undo()
     assert project.spans(doc_id) == before
     assert sorted(window.view.index) == before
+
+
+def test_opening_another_project_while_loading(project, long_doc, make_window, tmp_path):
+    from annotator.core.store import Project
+
+    doc_id, _ = long_doc
+    window = make_window(project)
+    window.open_document(doc_id)
+    assert window._reader is not None
+    other = Project.open(tmp_path / "other.db")
+    other_doc = add_document(other, "elsewhere", OTHER_TEXT, [(19, 29, "date")], annotator="alice")
+    window.set_project(other)
+    assert window.project is other and window._reader is None
+    assert [(s.doc_id, s.label) for s in window.view.index] == [(other_doc, "date")]
+    other.close()
+
+
+def test_a_page_that_cannot_be_read_stops_loading_and_commands_still_work(project, long_doc, make_window,
+                                                                           monkeypatch):
+    from annotator.core.errors import ProjectError
+
+    doc_id, _ = long_doc
+    window = make_window(project)
+    window.open_document(doc_id)
+    reader = window._reader
+
+    def damaged(n):
+        raise ProjectError("project.db: could not be read: database disk image is malformed")
+
+    monkeypatch.setattr(reader, "read", damaged)
+    with pytest.raises(ProjectError):
+        window._load_more(reader)
+    assert window._reader is None
+    window.actions["next_span"].trigger()  # no second failure: nothing left to read
+    assert window.view.selected_span_id is not None
