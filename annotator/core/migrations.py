@@ -99,12 +99,23 @@ def _covering_indexes(db: Database) -> None:
     db.execute("CREATE INDEX documents_length ON documents (id, length)")
 
 
-@_migration("0004_spans_by_position")
-def _spans_by_position(db: Database) -> None:
+# Indexes that only make reads faster are not migrations: a migration makes
+# older versions refuse the file and read-only copies unopenable, and costs a
+# backup copy of the whole project. These are added, when missing, to any
+# file that can be written; the queries they serve work without them.
+READ_INDEXES = ("spans_by_position",)
+
+
+def missing_read_indexes(conn: sqlite3.Connection) -> list[str]:
+    present = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    return [name for name in READ_INDEXES if name not in present]
+
+
+def add_read_indexes(conn: sqlite3.Connection) -> None:
     # The window reads every layer of a document in text order, page by page
     # as it shows them: this index holds that order (and every column read),
     # so the first page arrives without SQLite sorting 50,000 rows first.
-    db.execute('CREATE INDEX spans_by_position ON spans (doc_id, start, "end", label, annotator)')
+    conn.execute('CREATE INDEX IF NOT EXISTS spans_by_position ON spans (doc_id, start, "end", label, annotator)')
 
 
 def known() -> list[str]:

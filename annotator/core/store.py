@@ -19,6 +19,7 @@ import json
 import os
 import sqlite3
 import time
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -67,6 +68,7 @@ class Project:
         self.conn = conn
         self.read_only = read_only
         self._labels: list[Label] | None = None
+        self._readers: weakref.WeakSet[SpanReader] = weakref.WeakSet()
         # Set when opening upgraded an older file: where its backup was written.
         self.backup_path: Path | None = None
 
@@ -134,6 +136,9 @@ class Project:
                             # In the same transaction as the schema: a process
                             # killed here leaves no project without its seeds.
                             self._insert_seeds(seeds)
+            if not self.read_only and migrations.missing_read_indexes(self.conn):
+                with self.write() as conn:
+                    migrations.add_read_indexes(conn)
         except sqlite3.DatabaseError as e:
             if _is_busy(e):
                 raise ProjectError(_busy_message(self.path)) from None
@@ -212,7 +217,7 @@ class Project:
         # another process is writing, which a file copy would not. It goes
         # to a temporary name first, so a file called *.backup-* is always
         # complete, even if the process is killed half-way.
-        partial = backup.with_name(f"{backup.name}.{os.getpid()}.partial")
+        partial = backup.with_name(f"{backup.name}.{_this_machine()}.{os.getpid()}.partial")
         try:
             # One with our own process id is from a dead process that had it before.
             for stale in (partial, partial.with_name(partial.name + "-journal")):
@@ -233,15 +238,17 @@ class Project:
         return backup
 
     def _remove_abandoned_backups(self) -> None:
-        """Delete half-written backup copies (NAME.backup-*.PID.partial and
-        their -journal) left by an upgrade whose process was killed: the
-        upgrade about to run makes a complete one. A copy whose process is
-        still running (another upgrade right now) is left alone."""
+        """Delete half-written backup copies (NAME.backup-*.HOST.PID.partial
+        and their -journal) left by an upgrade on this machine whose process
+        was killed: the upgrade about to run makes a complete one. A copy
+        whose process is still running, or that another machine is writing
+        (a shared folder), is left alone."""
         if os.name != "posix":
             return  # os.kill(pid, 0) would end the process on Windows, not probe it
+        host = _this_machine()
         for leftover in self.path.parent.glob(f"{glob.escape(self.path.name)}.backup-*.partial*"):
-            pid = leftover.name.rsplit(".partial", 1)[0].rsplit(".", 1)[-1]
-            if pid.isdigit() and not _process_running(int(pid)):
+            rest, _, pid = leftover.name.rsplit(".partial", 1)[0].rpartition(".")
+            if rest.endswith(f".{host}") and pid.isdigit() and not _process_running(int(pid)):
                 try:
                     os.remove(leftover)
                 except OSError:
@@ -265,6 +272,11 @@ class Project:
         Committed on leaving the block; rolled back on any error."""
         if self.read_only:
             raise ProjectError(f"{self.path}: the project is open read-only; nothing was changed")
+        if any(not reader.done for reader in self._readers):
+            # Its read snapshot would make BEGIN IMMEDIATE fail at once once
+            # another process commits (SQLITE_BUSY_SNAPSHOT): a caller's bug.
+            raise RuntimeError("a SpanReader of this project is still open: read it to the end "
+                               "or close it before writing")
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as e:
@@ -385,7 +397,9 @@ class Project:
         cursor = self.conn.execute(
             f'SELECT {_SPAN_COLUMNS} FROM spans WHERE doc_id = ? ORDER BY start, "end", label, annotator',
             (doc_id,))
-        return SpanReader(self, cursor)
+        reader = SpanReader(self, cursor)
+        self._readers.add(reader)
+        return reader
 
     @_reading
     def span(self, span_id: int) -> Span | None:
@@ -435,6 +449,12 @@ class SpanReader:
                 cursor.close()
             except sqlite3.Error:
                 pass  # its connection is already closed (or broken): nothing left to free
+
+
+def _this_machine() -> str:
+    import socket
+
+    return socket.gethostname() or "localhost"
 
 
 def _process_running(pid: int) -> bool:

@@ -19,28 +19,33 @@ class ActionSpec:
     handler: str = ""
     checkable: bool = False
     tip: str = ""
+    # Walks or changes the open document's spans (or writes): the spans still
+    # being read after it was shown are read first (MainWindow.finish_loading).
+    needs_spans: bool = False
 
 
 ACTIONS = (
     ActionSpec("new_project", "&New project…", (StandardKey.New,), "new_project"),
     ActionSpec("open_project", "&Open project…", (StandardKey.Open,), "open_project"),
-    ActionSpec("import_files", "&Import files…", ("Ctrl+I",), "import_files",
+    ActionSpec("import_files", "&Import files…", ("Ctrl+I",), "import_files", needs_spans=True,
                tip="Import .txt or .jsonl files into this project"),
     ActionSpec("export_jsonl", "&Export JSONL…", ("Ctrl+E",), "export_jsonl",
                tip="Write every document and every annotator's spans to a JSONL file"),
     ActionSpec("switch_annotator", "Switch &annotator…", ("Ctrl+Shift+U",), "switch_annotator"),
     ActionSpec("quit", "&Quit", (StandardKey.Quit, "Ctrl+Q"), "close"),
-    ActionSpec("undo", "&Undo", (StandardKey.Undo,), "undo"),
-    ActionSpec("redo", "&Redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "redo"),
-    ActionSpec("remove_span", "&Remove selected span", ("Delete", "Backspace"), "remove_selected_span"),
+    ActionSpec("undo", "&Undo", (StandardKey.Undo,), "undo", needs_spans=True),
+    ActionSpec("redo", "&Redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "redo", needs_spans=True),
+    ActionSpec("remove_span", "&Remove selected span", ("Delete", "Backspace"), "remove_selected_span",
+               needs_spans=True),
     ActionSpec("clear_selection", "&Clear selection", ("Esc",), "clear_selection"),
-    ActionSpec("tag_all", "Tag &all occurrences", ("Ctrl+Shift+A",), "tag_all_occurrences",
+    ActionSpec("tag_all", "Tag &all occurrences", ("Ctrl+Shift+A",), "tag_all_occurrences", needs_spans=True,
                tip="Give every occurrence of the selected span's text the same label"),
-    ActionSpec("next_span", "Select ne&xt span", ("]",), "select_next_span"),
-    ActionSpec("previous_span", "Select pre&vious span", ("[",), "select_previous_span"),
+    ActionSpec("next_span", "Select ne&xt span", ("]",), "select_next_span", needs_spans=True),
+    ActionSpec("previous_span", "Select pre&vious span", ("[",), "select_previous_span",
+               needs_spans=True),
     ActionSpec("next_document", "&Next document", ("Ctrl+PgDown",), "next_document"),
     ActionSpec("previous_document", "&Previous document", ("Ctrl+PgUp",), "previous_document"),
-    ActionSpec("mark_done", "Mark document &done", ("Ctrl+D",), "toggle_done",
+    ActionSpec("mark_done", "Mark document &done", ("Ctrl+D",), "toggle_done", needs_spans=True,
                tip="Mark this document done for you (again: back to in progress)"),
     ActionSpec("font_larger", "&Larger text", (StandardKey.ZoomIn, "Ctrl++", "Ctrl+="), "font_larger"),
     ActionSpec("font_smaller", "&Smaller text", (StandardKey.ZoomOut, "Ctrl+-"), "font_smaller"),
@@ -83,15 +88,22 @@ def build_actions(window) -> dict[str, QAction]:
         if spec.tip:
             action.setStatusTip(spec.tip)
         handler = getattr(window, spec.handler)
-        # Every command sees (and may change) the whole open document: its
-        # spans still being read after it was shown are read first.
+        if spec.needs_spans:
+            handler = _after_loading(window, handler)
         if spec.checkable:
-            action.toggled.connect(lambda checked, h=handler: (window.finish_loading(), h(checked)))
+            action.toggled.connect(handler)
         else:
-            action.triggered.connect(lambda _checked=False, h=handler: (window.finish_loading(), h()))
+            action.triggered.connect(lambda _checked=False, h=handler: h())
         window.addAction(action)
         actions[spec.id] = action
     return actions
+
+
+def _after_loading(window, handler):
+    def run(*args):
+        window.finish_loading()
+        return handler(*args)
+    return run
 
 
 def build_menus(window, actions: dict[str, QAction]) -> None:

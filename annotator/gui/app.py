@@ -52,9 +52,15 @@ def main(db: Path, user: str, seeds: Path | None) -> int:
     from annotator.gui.main_window import MainWindow
 
     app = make_app()
+    project = None
     try:
         project = Project.open(db, seeds=seeds)
+        window = MainWindow(project, user, QSettings())
     except AnnotatorError as e:
+        # The project cannot be opened, or is damaged past listing its
+        # documents: say so in a box (the window would be empty anyway).
+        if project is not None:
+            project.close()
         print(f"annotator: {e}", file=sys.stderr)
         box = QMessageBox(QMessageBox.Icon.Critical, "annotator", "")
         box.setTextFormat(dialogs.PLAIN)
@@ -62,7 +68,6 @@ def main(db: Path, user: str, seeds: Path | None) -> int:
         box.exec()
         return 1
     install_error_hook(app)
-    window = MainWindow(project, user, QSettings())
     window.show()
     try:
         return app.exec()

@@ -135,10 +135,11 @@ class MainWindow(QMainWindow):
         self.load_documents()
         last = self._last_document()
         rows = self.documents.model.rows
-        if rows:
-            self.open_document(last if any(r.id == last for r in rows) else rows[0].id)
-        else:
-            self.open_document(None)
+        try:
+            self.open_document((last if any(r.id == last for r in rows) else rows[0].id) if rows else None)
+        except AnnotatorError as e:
+            # The project opens; only this document cannot be shown.
+            dialogs.error(self, "Document not opened", str(e))
         self.view.setFocus()
 
     def _load_labels(self) -> None:
@@ -190,11 +191,21 @@ class MainWindow(QMainWindow):
             self._doc_spans = []
             self.view.set_document("", [], self.user)
         else:
-            self.doc = self.project.document(doc_id)
-            reader = self.project.read_spans(doc_id)
-            spans = reader.read(FIRST_PAGE)
-            while not reader.done and spans[-1].start < FIRST_SCREEN:
-                spans += reader.read(FIRST_PAGE)
+            reader = None
+            try:
+                doc = self.project.document(doc_id)
+                reader = self.project.read_spans(doc_id)
+                spans = reader.read(FIRST_PAGE)
+                while not reader.done and spans[-1].start < FIRST_SCREEN:
+                    spans += reader.read(FIRST_PAGE)
+            except AnnotatorError:
+                # Never half a document (the old one's text with the new
+                # one's id would put spans at the wrong offsets): none.
+                if reader is not None:
+                    reader.close()
+                self.open_document(None)
+                raise
+            self.doc = doc
             self._doc_spans = spans
             self.view.set_document(self.doc.text, spans, self.user)
             if not reader.done:
@@ -212,8 +223,11 @@ class MainWindow(QMainWindow):
             return  # another document was opened, or loading was finished
         try:
             page = reader.read(PAGE)
-        except Exception:
-            self._stop_loading()  # or every later command would fail the same way
+        except AnnotatorError:
+            # The rest of this document cannot be read: show none of it
+            # rather than a part that looks whole (and would be edited so).
+            self._stop_loading()
+            self.open_document(None)
             raise
         if reader.done:
             self._reader = None

@@ -56,7 +56,9 @@ class SpanIndex:
     def extend(self, spans: list[Span]) -> None:
         """Add many spans at once; spans sorted by start that all start at
         or after every span already here (the next page of a document read
-        in order) are appended without any inserts."""
+        in order) are appended without any inserts. Spans already here
+        (by id) are skipped."""
+        spans = [s for s in spans if s.id not in self._by_id]
         self._by_id.update((s.id, s) for s in spans)
         short = [s for s in spans if s.end - s.start <= LONG]
         self._long.extend(s for s in spans if s.end - s.start > LONG)

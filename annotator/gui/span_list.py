@@ -46,7 +46,9 @@ class SpanTableModel(RowTableModel):
 
     def append(self, spans: list[Span]) -> None:
         """Add spans that sort after every row already here (the next page
-        of a document read in order), as one insertion at the end."""
+        of a document read in order), as one insertion at the end; spans
+        already listed (by id) are skipped."""
+        spans = [span for span in spans if span.id not in self._by_id]
         if not spans:
             return
         if self.spans and _key(spans[0]) <= _key(self.spans[-1]):

@@ -4,6 +4,7 @@ touch, read-only files and failed writes."""
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 import threading
 import time
@@ -464,13 +465,44 @@ def test_span_reader_reads_every_layer_in_order_and_from_one_snapshot(project_pa
 
 def test_upgrade_removes_half_written_backups_of_killed_upgrades_only(project_path):
     _make_old_project(project_path)
-    dead = project_path.with_name(f"{project_path.name}.backup-0001_initial.999999999.partial")
-    running = project_path.with_name(f"{project_path.name}.backup-0001_initial.{os.getppid()}.partial")
-    ours = project_path.with_name(f"{project_path.name}.backup-0001_initial.{os.getpid()}.partial")
-    for leftover in (dead, dead.with_name(dead.name + "-journal"), running, ours):
+    host = socket.gethostname()
+    backup = f"{project_path.name}.backup-0001_initial"
+    dead = project_path.with_name(f"{backup}.{host}.999999999.partial")
+    running = project_path.with_name(f"{backup}.{host}.{os.getppid()}.partial")
+    elsewhere = project_path.with_name(f"{backup}.another-machine.999999999.partial")
+    ours = project_path.with_name(f"{backup}.{host}.{os.getpid()}.partial")
+    for leftover in (dead, dead.with_name(dead.name + "-journal"), running, elsewhere, ours):
         leftover.write_bytes(b"half a copy")
     with Project.open(project_path) as p:
         assert p.backup_path is not None and p.backup_path.exists()
     assert not dead.exists() and not dead.with_name(dead.name + "-journal").exists()
     assert not ours.exists()  # same process id as this upgrade: a dead process's, replaced
     assert running.exists()  # a process still running (pytest's parent) may be writing it
+    assert elsewhere.exists()  # another machine's process cannot be checked from here
+
+
+def test_a_project_without_the_paged_reading_index_gets_it_without_an_upgrade(project_path):
+    make_project_with_data(project_path)
+    conn = sqlite3.connect(project_path)
+    conn.execute("DROP INDEX spans_by_position")
+    conn.close()
+    with Project.open(project_path) as p:
+        assert p.backup_path is None  # not a schema upgrade: no backup copy
+        assert migrations.applied(p.conn) == LATEST
+        plan = p.conn.execute('EXPLAIN QUERY PLAN SELECT start, "end", label, annotator, doc_id, id '
+                              'FROM spans WHERE doc_id = 1 ORDER BY start, "end", label, annotator').fetchall()
+        assert "spans_by_position" in str(plan) and "TEMP B-TREE" not in str(plan)
+    assert not [n for n in files_beside(project_path) if ".backup" in n]
+
+
+def test_writing_while_a_span_reader_is_open_is_refused(project_path):
+    make_project_with_data(project_path)
+    with Project.open(project_path) as p:
+        ops.add_span(p, 1, "ann", "date", 5, 8)
+        reader = p.read_spans(1)
+        assert len(reader.read(1)) == 1 and not reader.done
+        with pytest.raises(RuntimeError, match="SpanReader"):
+            ops.add_span(p, 1, "ann", "date", 10, 12)
+        reader.close()
+        ops.add_span(p, 1, "ann", "date", 10, 12)
+        assert len(p.spans(1)) == 3

@@ -28,6 +28,35 @@ def test_main_opens_the_window_on_a_new_default_project(qapp, monkeypatch, tmp_p
     assert "p.db" in seen["title"]
 
 
+def test_main_opens_the_window_even_if_its_first_document_cannot_be_read(qapp, monkeypatch, tmp_path):
+    from annotator.core.errors import ProjectError
+    from annotator.core.store import Project
+
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    monkeypatch.setattr(app_module, "QSettings", lambda: settings)
+
+    def damaged(self, doc_id):
+        raise ProjectError(f"{self.path}: could not be read: database disk image is malformed")
+
+    monkeypatch.setattr(Project, "read_spans", damaged)
+    seen = {}
+
+    def fake_exec():
+        [window] = [w for w in QApplication.topLevelWidgets() if w.isVisible() and hasattr(w, "view")]
+        seen["doc"] = window.doc
+        seen["message"] = [box.text() for box in window.findChildren(QMessageBox)]
+        for box in window.findChildren(QMessageBox):
+            box.close()
+        window.close()
+        return 0
+
+    monkeypatch.setattr(qapp, "exec", fake_exec)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    assert app_module.main(tmp_path / "p.db", "alice", seeds_dir()) == 0
+    assert seen["doc"] is None
+    assert any("malformed" in text for text in seen["message"])
+
+
 def test_main_reports_a_file_that_is_not_a_project(qapp, monkeypatch, tmp_path, capsys):
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"<b>not</b> a database")

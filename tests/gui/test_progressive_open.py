@@ -89,10 +89,11 @@ def test_a_command_during_loading_reads_the_rest_first(project, long_doc, make_w
     assert window.view.selected_span_id == last_own.id
 
 
-def test_every_menu_command_reads_the_rest_first(project, long_doc, make_window):
+def test_commands_on_spans_read_the_rest_first_and_others_do_not_wait(project, long_doc, make_window):
     doc_id, _ = long_doc
     window = make_window(project)
     window.open_document(doc_id)
+    window.actions["font_larger"].trigger()  # nothing to do with spans: no waiting
     assert window._reader is not None
     window.actions["mark_done"].trigger()  # a write that does not go through _commit
     assert window._reader is None
@@ -158,8 +159,8 @@ def test_opening_another_project_while_loading(project, long_doc, make_window, t
     other.close()
 
 
-def test_a_page_that_cannot_be_read_stops_loading_and_commands_still_work(project, long_doc, make_window,
-                                                                           monkeypatch):
+def test_a_page_that_cannot_be_read_closes_the_document_instead_of_showing_part(project, long_doc,
+                                                                                make_window, monkeypatch):
     from annotator.core.errors import ProjectError
 
     doc_id, _ = long_doc
@@ -173,6 +174,29 @@ def test_a_page_that_cannot_be_read_stops_loading_and_commands_still_work(projec
     monkeypatch.setattr(reader, "read", damaged)
     with pytest.raises(ProjectError):
         window._load_more(reader)
-    assert window._reader is None
-    window.actions["next_span"].trigger()  # no second failure: nothing left to read
-    assert window.view.selected_span_id is not None
+    # Not a part of it that looks whole (and would be edited as whole): none.
+    assert window._reader is None and window.doc is None
+    assert window.view.text == "" and len(window.view.index) == 0
+    assert window.span_list.span_model.rowCount() == 0
+    window.actions["next_span"].trigger()  # commands carry on: nothing left to read
+    window.open_document(doc_id)  # and the document can be tried again
+    assert window.doc.id == doc_id
+
+
+def test_a_document_that_cannot_be_opened_leaves_no_document_open(project, long_doc, make_window,
+                                                                  monkeypatch):
+    from annotator.core.errors import ProjectError
+
+    doc_id, other_id = long_doc
+    window = make_window(project)
+    window.open_document(other_id)
+
+    def damaged(doc):
+        raise ProjectError("project.db: could not be read: database disk image is malformed")
+
+    monkeypatch.setattr(project, "read_spans", damaged)
+    with pytest.raises(ProjectError):
+        window.open_document(doc_id)
+    # Not the old text under the new document's id (a span tagged then
+    # would be stored at the old text's offsets): no document at all.
+    assert window.doc is None and window.view.text == ""

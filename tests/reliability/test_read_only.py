@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -125,3 +126,21 @@ def test_export_into_a_read_only_folder_leaves_nothing(project, tmp_path):
     finally:
         out.chmod(0o755)
     assert stat.S_IMODE(out.stat().st_mode) == 0o755
+
+
+def test_a_read_only_project_from_before_the_paged_reading_index_still_opens(project):
+    # Projects written before spans_by_position existed lack it; a read-only
+    # one cannot get it, and needs no upgrade for that: reads just sort.
+    conn = sqlite3.connect(project)
+    conn.execute("DROP INDEX spans_by_position")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    original = project.read_bytes()
+    project.chmod(0o444)
+    code = PROBE.replace('"spans": len(p.spans(1))', '"spans": len(p.read_spans(1).read(10))')
+    probe = run("-c", code, str(project))
+    assert probe.returncode == 0, probe.stderr.decode()
+    result = json.loads(probe.stdout)
+    assert (result["read_only"], result["documents"], result["spans"]) == (True, 1, 1)
+    project.chmod(0o644)
+    assert project.read_bytes() == original
