@@ -23,7 +23,12 @@ def main() -> None:
         if name_problem(user, "annotator name") is None:
             from annotator.gui.launch import run_gui
 
-            sys.exit(run_gui(default_project_path(), user, seeds=seeds_dir()))
+            try:
+                code = run_gui(default_project_path(), user, seeds=seeds_dir())
+            except KeyboardInterrupt:  # Ctrl+C while starting: as click says it
+                print("\nAborted!", file=sys.stderr)
+                code = 1
+            sys.exit(code)
     from annotator.cli import main as cli_main
 
     cli_main()

@@ -81,3 +81,14 @@ def test_without_a_display_both_ways_explain_instead_of_crashing(tmp_path, args,
                             env=env, timeout=60)
     assert "no display found" in result.stderr
     assert result.stdout.split() == ["2", click_loaded, "False"]
+
+
+def test_ctrl_c_while_starting_is_aborted_not_a_traceback(monkeypatch, capsys):
+    def interrupted(db, user, seeds):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("annotator.gui.launch.run_gui", interrupted)
+    monkeypatch.setenv("USER", "maria")
+    monkeypatch.setenv("LOGNAME", "maria")
+    assert run_start(monkeypatch) == 1
+    assert "Aborted!" in capsys.readouterr().err
