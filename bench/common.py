@@ -97,3 +97,18 @@ def fresh_path(folder: Path, name: str) -> Path:
         if p.exists():
             os.remove(p)
     return path
+
+
+def add_remove_results(name: str, small: dict[str, list[float]], large: dict[str, list[float]],
+                       what: str = "") -> list[Result]:
+    """The 'add' and 'remove' rows of benchmark 2: medians at 50,000 spans
+    against the same at 100, in ms, with both p95s in the note."""
+    results = []
+    for kind in ("add", "remove"):
+        s, l = small[kind], large[kind]
+        results.append(Result(
+            name.format(kind=kind), median(s) * 1e3, median(l) * 1e3, "ms",
+            "<= 16 ms, <= 1.5x", limit=1.5, absolute=16.0,
+            note=f"baseline = same at 100 spans; {what}p95 {p95(s) * 1e3:.1f} / {p95(l) * 1e3:.1f} ms "
+                 f"over {len(l)} actions"))
+    return results

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from bench import generate
-from bench.common import Result, fresh_path, interleaved, median, p95, scratch_dir
+from bench.common import Result, add_remove_results, fresh_path, interleaved, median, scratch_dir
 
 # Baseline tables: the same columns as the project, no constraints or indexes.
 _BARE_SCHEMA = """
@@ -211,15 +211,7 @@ def store_span_times(db: Path, n_spans: int, actions: int = 200) -> dict[str, li
 
 
 def bench_span_store(actions: int = 400) -> list[Result]:
-    results = []
     with scratch_dir("spans") as tmp:
         small = store_span_times(tmp / "small.db", 100, actions)
         large = store_span_times(tmp / "large.db", 50_000, actions)
-    for kind in ("add", "remove"):
-        s, l = small[kind], large[kind]
-        results.append(Result(
-            f"2s {kind} span, store only (median)", median(s) * 1e3, median(l) * 1e3, "ms",
-            "<= 16 ms, <= 1.5x", limit=1.5, absolute=16.0,
-            note=f"baseline = same at 100 spans; p95 {p95(s) * 1e3:.1f} / {p95(l) * 1e3:.1f} ms; "
-                 f"{len(l)} actions"))
-    return results
+    return add_remove_results("2s {kind} span, store only (median)", small, large)

@@ -15,7 +15,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from bench import generate  # noqa: E402
-from bench.common import Result, median, p95, scratch_dir  # noqa: E402
+from bench.common import Result, add_remove_results, median, scratch_dir  # noqa: E402
 
 WINDOW_SIZE = (1280, 860)
 
@@ -233,15 +233,8 @@ def bench_span_gui(actions: int = 400) -> list[Result]:
             for db, doc, times in ((small_db, small_doc, small), (large_db, large_doc, large)):
                 for kind, values in span_action_times(db, doc, actions // 4, seed=quarter).items():
                     times[kind].extend(values)
-    results = []
-    for kind in ("add", "remove"):
-        s, l = small[kind], large[kind]
-        results.append(Result(
-            f"2 {kind} span in the window (median)", median(s) * 1e3, median(l) * 1e3, "ms",
-            "<= 16 ms, <= 1.5x", limit=1.5, absolute=16.0,
-            note=f"baseline = same at 100 spans; key press to repainted, store included; p95 {p95(s) * 1e3:.1f} / "
-                 f"{p95(l) * 1e3:.1f} ms over {len(l)} actions"))
-    return results
+    return add_remove_results("2 {kind} span in the window (median)", small, large,
+                              "key press to repainted, store included; ")
 
 
 # -------------------------------------------------------------- 3. scroll

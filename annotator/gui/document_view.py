@@ -409,22 +409,21 @@ class DocumentView(QPlainTextEdit):
 
 def _line_at_y(layout, y: float) -> int:
     """Index of the line of `layout` at height `y` (layout coordinates)."""
-    lo, hi = 0, layout.lineCount() - 1
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if layout.lineAt(mid).y() <= y:
-            lo = mid
-        else:
-            hi = mid - 1
-    return max(lo, 0)
+    return _last_line(layout, lambda line: line.y() <= y)
 
 
 def _line_at_position(layout, position: int) -> int:
     """Index of the line of `layout` holding block position `position`."""
+    return _last_line(layout, lambda line: line.textStart() <= position)
+
+
+def _last_line(layout, reached) -> int:
+    """Index of the last line for which `reached(line)` holds (it holds for
+    a prefix of the lines, which are in order: a binary search), or 0."""
     lo, hi = 0, layout.lineCount() - 1
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if layout.lineAt(mid).textStart() <= position:
+        if reached(layout.lineAt(mid)):
             lo = mid
         else:
             hi = mid - 1

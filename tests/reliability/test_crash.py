@@ -154,14 +154,19 @@ def _count(db: Path, table: str) -> int:
         conn.close()
 
 
+def big_import(tmp_path, n: int):
+    """A JSONL file of n short documents with a span each: seconds to import."""
+    return write_jsonl(tmp_path / "big.jsonl", [
+        {"text": f"document {i} " + "text " * 30, "meta": {"name": f"big{i}"}, "label": [[0, 8, "actor"]]}
+        for i in range(n)])
+
+
 @pytest.mark.slow
 def test_an_import_killed_at_any_moment_is_all_or_nothing(tmp_path):
     db = tmp_path / "project.db"
     make_project(db, tmp_path)
     n = 20_000
-    source = write_jsonl(tmp_path / "big.jsonl", [
-        {"text": f"document {i} " + "text " * 30, "meta": {"name": f"big{i}"}, "label": [[0, 8, "actor"]]}
-        for i in range(n)])
+    source = big_import(tmp_path, n)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     command = [sys.executable, "-m", "annotator", "--db", str(db), "--user", "bulk", "import", str(source)]
     # How long a whole import takes here, to spread the kills over it.
@@ -284,9 +289,7 @@ def test_ctrl_c_during_an_import_says_aborted_and_imports_nothing(tmp_path):
     db = tmp_path / "project.db"
     make_project(db, tmp_path)
     n = 20_000
-    source = write_jsonl(tmp_path / "big.jsonl", [
-        {"text": f"document {i} " + "text " * 30, "meta": {"name": f"big{i}"}, "label": [[0, 8, "actor"]]}
-        for i in range(n)])
+    source = big_import(tmp_path, n)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     rng = random.Random(9)
     for attempt in range(4):
