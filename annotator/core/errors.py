@@ -44,5 +44,15 @@ class ProjectError(AnnotatorError):
     """The project file cannot be opened or written as asked."""
 
 
+class ProjectBusy(ProjectError):
+    """Another program holds the project's write lock, and this one was told
+    not to wait for it (the window retries off its GUI thread)."""
+
+
+class ProjectDetached(ProjectError):
+    """The project file was moved, replaced or lost its -wal file while open:
+    writing on would corrupt or lose data, so nothing more is written."""
+
+
 class SpanError(AnnotatorError):
     """A span operation that cannot be done (bad offsets, duplicate, unknown label)."""

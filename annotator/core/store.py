@@ -8,7 +8,12 @@ Guarantees (see README, "Your data is safe"):
   for the other instead of failing with "database is locked";
 - the schema is created and upgraded by numbered migrations, after a backup
   copy of the old file is written beside it; a file from a newer annotator,
-  or one that is not an annotator project, is refused and left untouched.
+  or one that is not an annotator project, is refused and left untouched;
+- each commit is checkpointed into the main file at once, so the .db file
+  alone holds every change at rest (a copy of it, or the file moved away, is
+  complete) and no -wal file of ours can be replayed onto another database;
+- a file moved, replaced or stripped of its -wal while open is noticed
+  (`check_file`, and before every write) and never written again.
 """
 
 from __future__ import annotations
@@ -17,15 +22,17 @@ import functools
 import glob
 import json
 import os
+import shutil
 import sqlite3
+import tempfile
 import time
 import weakref
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from annotator.core import labels as label_defaults
-from annotator.core.errors import ProjectError
+from annotator.core.errors import ProjectBusy, ProjectDetached, ProjectError
 from annotator.core import migrations
 from annotator.core.model import (
     DOCUMENT_STATUSES,
@@ -39,6 +46,7 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_SECONDS = 30.0
 
 _SPAN_COLUMNS = 'start, "end", label, annotator, doc_id, id'
+_BUSY_TIMEOUT_PRAGMA = f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}"
 
 
 def _reading(method):
@@ -71,6 +79,14 @@ class Project:
         self._readers: weakref.WeakSet[SpanReader] = weakref.WeakSet()
         # Set when opening upgraded an older file: where its backup was written.
         self.backup_path: Path | None = None
+        # Whether a write waits (up to BUSY_TIMEOUT_SECONDS) for another
+        # program's write lock. The window sets False and, on ProjectBusy,
+        # retries the change on a worker thread, so it never freezes.
+        self.wait_for_lock = True
+        # What this connection has open: the file, and its -wal (see check_file).
+        self._opened: FileIdentity | None = None
+        # Why the file at `path` is no longer the one opened (then never written).
+        self.detached: str | None = None
 
     # ---------------------------------------------------------------- opening
 
@@ -99,7 +115,14 @@ class Project:
         except BaseException:
             conn.close()
             raise
+        if not read_only:
+            project._opened = FileIdentity.of(path)
         return project
+
+    @property
+    def identity(self) -> "FileIdentity | None":
+        """The file (and -wal) this project opened; None if read-only."""
+        return self._opened
 
     def _prepare(self, is_new: bool, seeds: Path | None = None) -> None:
         try:
@@ -255,7 +278,38 @@ class Project:
                     pass  # not ours to remove after all; harmless to leave
 
     def close(self) -> None:
+        if self.detached is not None and self._opened.moved(self.path):
+            # Another database may now share our -wal and -shm by name.
+            self.abandon()
+            return
+        # Still the same file (only its -wal was deleted or replaced): every
+        # commit is checkpointed, so SQLite's closing checkpoint has nothing
+        # to copy, and closing frees this process to open the file afresh
+        # (SQLite shares one -shm mapping between a process's connections
+        # to a file, so a connection kept open would hand the stale one on).
         self.conn.close()
+
+    def _copy_original(self, dest: Path) -> bool:
+        """Copy the very file this project opened, by its open descriptor,
+        to `dest` as a rollback-journal database needing no -wal (every
+        commit reached the main file): how a detached project's last state
+        is read once its path names another database whose -wal now sits at
+        ours. False where /proc is missing (not Linux)."""
+        for fd in _open_descriptors():
+            try:
+                st = os.stat(fd)
+            except OSError:
+                continue
+            if (st.st_dev, st.st_ino) != self._opened.file:
+                continue
+            with open(fd, "rb") as src, open(dest, "wb") as out:
+                shutil.copyfileobj(src, out, 1 << 20)
+                # Header bytes 18-19: file format versions, 2 = WAL; 1 lets
+                # SQLite read the copy without a -wal or -shm beside it.
+                out.seek(18)
+                out.write(b"\x01\x01")
+            return True
+        return False
 
     def __enter__(self) -> "Project":
         return self
@@ -268,8 +322,9 @@ class Project:
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction, begun IMMEDIATE so that it waits for other
-        writers up front instead of failing half-way with 'database is locked'.
-        Committed on leaving the block; rolled back on any error."""
+        writers up front (see `wait_for_lock`) instead of failing
+        half-way with 'database is locked'. Committed on leaving the block,
+        then checkpointed; rolled back on any error."""
         if self.read_only:
             raise ProjectError(f"{self.path}: the project is open read-only; nothing was changed")
         if any(not reader.done for reader in self._readers):
@@ -277,23 +332,92 @@ class Project:
             # another process commits (SQLITE_BUSY_SNAPSHOT): a caller's bug.
             raise RuntimeError("a SpanReader of this project is still open: read it to the end "
                                "or close it before writing")
+        self.check_file()
+        self._begin_immediate()
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as e:
-            if _is_busy(e):
-                raise ProjectError(_busy_message(self.path)) from None
-            raise ProjectError(f"{self.path}: could not start writing: {e}") from None
-        try:
+            # Again inside the lock: a file swapped while we waited for it.
+            self.check_file()
             yield self.conn
             self.conn.execute("COMMIT")
         except (sqlite3.Error, UnicodeDecodeError) as e:  # the latter: damaged text read back
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
-            raise ProjectError(f"{self.path}: the change could not be saved and was undone: {e}") from None
+            raise ProjectError(f"{self.path}: the change could not be saved and was undone: "
+                               f"{_describe(e, self.path)}") from None
         except BaseException:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             raise
+        self._checkpoint()
+
+    def _begin_immediate(self) -> None:
+        if not self.wait_for_lock:
+            self.conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:
+            if _is_busy(e):
+                if not self.wait_for_lock:
+                    raise ProjectBusy(f"{self.path}: another program is writing to this project; "
+                                      "the change waits for it") from None
+                raise ProjectError(_busy_message(self.path)) from None
+            raise ProjectError(f"{self.path}: could not start writing: {_describe(e, self.path)}") from None
+        finally:
+            if not self.wait_for_lock:
+                # What sqlite3.connect(timeout=...) set: reads and the rest wait as usual.
+                self.conn.execute(_BUSY_TIMEOUT_PRAGMA)
+
+    def _checkpoint(self) -> None:
+        """Copy what was just committed from the -wal into the main file.
+        PASSIVE: never waits, so a reader elsewhere only delays it to the
+        next commit (or SQLite's own checkpoint). Failing here loses nothing:
+        the commit is already durable in the -wal."""
+        try:
+            self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error:
+            pass
+
+    def check_file(self) -> None:
+        """Raise ProjectDetached if the file at `path` is no longer the one
+        this project opened: moved or deleted, replaced by another file
+        (a restore, a sync tool), or its -wal file deleted or replaced.
+        SQLite keeps using what it opened, so writing on would put changes
+        where no one will find them, or replay them onto another database.
+        Costs two stat calls; once detached, always detached."""
+        if self.detached is None and self._opened is not None:
+            self.detached = self._opened.problem(self.path)
+        if self.detached is not None:
+            raise ProjectDetached(
+                f"{self.path}: {self.detached} while this program had it open. To protect both "
+                "files, nothing more is saved to it. Save a copy of what this program holds "
+                "(it is complete up to now), or open the project again.")
+
+    def backup(self, dest: sqlite3.Connection) -> None:
+        """Copy this project, a consistent snapshot with everything still in
+        its -wal, into `dest` (SQLite's online backup: other programs may go
+        on writing). A detached project is copied from the file it opened,
+        not from what its path names now (whose -wal may have become
+        another database's)."""
+        if self.detached is None or not self._opened.moved(self.path):
+            self.conn.backup(dest)
+            return
+        with tempfile.TemporaryDirectory(prefix="annotator-rescue-") as folder:
+            copy = Path(folder) / self.path.name
+            if not self._copy_original(copy):
+                raise ProjectError(f"{self.path}: the file this program opened can no longer be "
+                                   "found to copy it")
+            source = sqlite3.connect(f"{copy.as_uri()}?mode=ro", uri=True, isolation_level=None)
+            try:
+                source.backup(dest)
+            finally:
+                source.close()
+
+    def abandon(self) -> None:
+        """Let go of a detached project without closing its connection.
+        Closing runs SQLite's last-connection checkpoint and deletes
+        `path`-wal by name, which now may belong to another database; the
+        connection is kept until the process exits (see `abandoned`)."""
+        _ABANDONED.append(self.conn)
 
     def forget_cached(self) -> None:
         """Drop cached data (the label schema) after it changed, here or in
@@ -449,6 +573,78 @@ class SpanReader:
                 cursor.close()
             except sqlite3.Error:
                 pass  # its connection is already closed (or broken): nothing left to free
+
+
+# Connections of detached projects, never closed (see Project.abandon).
+_ABANDONED: list[sqlite3.Connection] = []
+
+
+def abandoned() -> bool:
+    """Whether this process holds connections it must not close: the window
+    then ends with os._exit, skipping the interpreter's own clean-up, which
+    would close them."""
+    return bool(_ABANDONED)
+
+
+class FileIdentity(NamedTuple):
+    """Which file (device, inode) a path named, and its -wal file's."""
+
+    file: tuple[int, int]
+    wal: tuple[int, int] | None
+
+    @classmethod
+    def of(cls, path: Path) -> "FileIdentity":
+        return cls(_inode(path), _inode(Path(f"{path}-wal")))
+
+    def moved(self, path: Path) -> bool:
+        """Whether `path` no longer names the file itself."""
+        return _inode(path) != self.file
+
+    def problem(self, path: Path) -> str | None:
+        """Why `path` is no longer this file (or its -wal), or None."""
+        now = _inode(path)
+        if now is None:
+            return "the project file was moved, renamed or deleted"
+        if now != self.file:
+            return "the project file was replaced by another file"
+        if self.wal is not None:
+            wal = _inode(Path(f"{path}-wal"))
+            if wal is None:
+                return "the project's -wal file was deleted"
+            if wal != self.wal:
+                return "the project's -wal file was replaced"
+        return None
+
+
+def _inode(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def _open_descriptors() -> list[str]:
+    try:
+        return [f"/proc/self/fd/{fd}" for fd in os.listdir("/proc/self/fd")]
+    except OSError:
+        return []
+
+
+def _describe(error: sqlite3.Error, path: Path) -> str:
+    """SQLite's message, with the likely cause where SQLite's is misleading:
+    a full disk shows up as 'disk I/O error' in many places."""
+    name = getattr(error, "sqlite_errorname", "") or ""
+    if name == "SQLITE_FULL" or (name.startswith("SQLITE_IOERR") and _disk_full(path)):
+        return f"the disk is full ({error})"
+    return str(error)
+
+
+def _disk_full(path: Path) -> bool:
+    try:
+        return shutil.disk_usage(path.parent if path.parent != Path("") else Path(".")).free < 1 << 20
+    except OSError:
+        return False
 
 
 def _this_machine() -> str:
