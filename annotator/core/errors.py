@@ -24,7 +24,10 @@ class InputError(AnnotatorError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        where = self.path or "<input>"
+        # A file name may hold a newline, an escape sequence or a bidi
+        # override: shown escaped, it cannot rewrite the terminal or the line.
+        where = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+                        for ch in self.path) if self.path else "<input>"
         if self.line is not None:
             where = f"{where}, line {self.line}"
         return f"{where}: {self.message}"

@@ -12,6 +12,7 @@ from typing import Iterable
 from annotator.core import labels as label_schema
 from annotator.core.errors import ImportRejected, InputError
 from annotator.core.formats import ParsedDocument, read_file
+from annotator.core.model import normalize_name
 from annotator.core.store import Project
 
 
@@ -57,6 +58,8 @@ def import_files(project: Project, paths: Iterable[str | os.PathLike], *,
 
 def import_documents(project: Project, documents: list[ParsedDocument], *,
                      annotator: str | None, add_labels: bool = False) -> ImportResult:
+    # The readers give names in their stored form; the caller's name may not be.
+    annotator = normalize_name(annotator)
     known = set(project.label_names())
     new_labels = list(dict.fromkeys(label for doc in documents for *_, label in doc.spans
                                     if label not in known))

@@ -6,7 +6,7 @@ import json
 import sqlite3
 
 from annotator.core.errors import SpanError
-from annotator.core.model import Label, is_valid_color, name_problem
+from annotator.core.model import Label, is_valid_color, name_problem, normalize_name
 from annotator.core.paths import resources_dir
 
 # Okabe-Ito colours not used by the defaults, then a few more that stay
@@ -40,7 +40,7 @@ def add_labels(conn: sqlite3.Connection, names: list[str]) -> list[Label]:
     used_keys = {row[2] for row in existing}
     position = conn.execute("SELECT COALESCE(MAX(position), -1) + 1 FROM labels").fetchone()[0]
     added = []
-    for name in names:
+    for name in map(normalize_name, names):
         if name in known:
             continue
         problem = name_problem(name)

@@ -18,6 +18,18 @@ DOCUMENT_STATUSES = ("new", "in progress", "done")
 # A label or annotator name is shown in menus, exported and typed on the command line, so
 # it must be printable: no control characters, no surrounding blanks.
 _MAX_NAME_LENGTH = 64
+# A document name is shown in the list and the title bar. 255: the longest file name most
+# file systems allow, so a .txt file's name always fits.
+MAX_DOCUMENT_NAME_LENGTH = 255
+# Characters that show as nothing yet make two names differ, or make a name look empty.
+# Category Cf is refused whole (see _unfit_char); these are the rest of Unicode's
+# Default_Ignorable_Code_Point (DerivedCoreProperties.txt, 15.1: the combining grapheme
+# joiner, Hangul and Khmer fillers, Mongolian and other variation selectors, plane-14
+# tags, reserved ignorables) and blank-looking symbols used as "empty" names: U+2800
+# BRAILLE PATTERN BLANK and U+1D159 MUSICAL SYMBOL NULL NOTEHEAD.
+_INVISIBLE = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2065\u2800\u3164"
+                        "\ufe00-\ufe0f\uffa0\ufff0-\ufff8\U0001d159\U000e0000-\U000e0fff]")
+_CONTROL_CATEGORIES = ("Cc", "Cf", "Cs", "Zl", "Zp")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _HEX_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
@@ -65,19 +77,55 @@ class Span(NamedTuple):
         return text[self.start:self.end]
 
 
-def name_problem(name: Any, what: str = "label") -> str | None:
-    """Why `name` cannot be a label (or annotator) name, or None if it can."""
+def normalize_name(name: Any) -> Any:
+    """The one stored form of a name: Unicode NFC, so "José" typed with a
+    combining accent and with a precomposed é is one name. Anything that is
+    not a string is returned as it is (name_problem reports it)."""
+    return unicodedata.normalize("NFC", name) if isinstance(name, str) else name
+
+
+def name_problem(name: Any, what: str = "label", max_length: int = _MAX_NAME_LENGTH) -> str | None:
+    """Why `name` cannot be a label, annotator or (with `what` and
+    `max_length`, see document_name_problem) document name, or None if it can.
+    Pass the name through normalize_name first: this checks the stored form."""
     if not isinstance(name, str):
         return f"{what} must be a string, not {type(name).__name__}"
     if not name:
         return f"{what} is empty"
-    if len(name) > _MAX_NAME_LENGTH:
-        return f"{what} {_shown(name)} is longer than {_MAX_NAME_LENGTH} characters"
+    if len(name) > max_length:
+        return f"{what} {shown(name)} is longer than {max_length} characters"
     if name != name.strip():
-        return f"{what} {name!r} has leading or trailing blanks"
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") for ch in name):
-        return f"{what} {name!r} contains control or invisible characters"
-    return None
+        return f"{what} {shown(name)} has leading or trailing blanks"
+    bad = _unfit_char(name)
+    if bad is None:
+        return None
+    if unicodedata.category(bad) == "Zs":
+        return f"{what} {shown(name)} contains {_char_name(bad)}: only a plain space may separate words"
+    return f"{what} {shown(name)} contains control or invisible characters ({_char_name(bad)})"
+
+
+def document_name_problem(name: Any) -> str | None:
+    """Why `name` cannot be a document name, or None: the rules of name_problem,
+    with room for a file name."""
+    return name_problem(name, "document name", MAX_DOCUMENT_NAME_LENGTH)
+
+
+def _unfit_char(name: str) -> str | None:
+    """A character of `name` that is invisible, a control, or a blank other
+    than the plain space; None if there is none."""
+    if name.isascii() and name.isprintable():
+        return None  # the usual case, and every span label is checked: keep it quick
+    invisible = _INVISIBLE.search(name)
+    if invisible:
+        return invisible.group()
+    category = unicodedata.category
+    return next((ch for ch in name
+                 if category(ch) in _CONTROL_CATEGORIES or (category(ch) == "Zs" and ch != " ")), None)
+
+
+def _char_name(ch: str) -> str:
+    name = unicodedata.name(ch, "")
+    return f"U+{ord(ch):04X} {name}" if name else f"U+{ord(ch):04X}"
 
 
 def unpaired_surrogate(text: str) -> int | None:
@@ -96,18 +144,19 @@ def offsets_problem(text_length: int, start: Any, end: Any) -> str | None:
     for name, value in (("start", start), ("end", end)):
         # bool is an int subclass; `true` as an offset is a mistake, not 1.
         if isinstance(value, bool) or not isinstance(value, int):
-            return f"span {name} must be an integer, not {_shown(value)}"
+            return f"span {name} must be an integer, not {shown(value)}"
         if value < 0:
-            return f"span {name} {_shown(value)} is negative"
+            return f"span {name} {shown(value)} is negative"
         if value > text_length:
-            return f"span {name} {_shown(value)} is past the end of the text (length {text_length})"
+            return f"span {name} {shown(value)} is past the end of the text (length {text_length})"
     if start >= end:
         return f"span start {start} must be before its end {end}"
     return None
 
 
-def _shown(value: Any) -> str:
-    # A hostile file may hold a 4,000-digit offset or a huge list: quote a bit.
+def shown(value: Any) -> str:
+    """`value` quoted for a message: control characters escaped, and cut short
+    if huge (a hostile file may hold a 4,000-digit offset or a huge list)."""
     text = repr(value)
     return text if len(text) <= 40 else f"{text[:30]}... ({len(text)} characters)"
 

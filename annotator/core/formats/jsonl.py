@@ -10,12 +10,14 @@ Write: `{"text", "spans": [{"start", "end", "label", "text"}], "annotator", "met
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import IO, Any, Iterable
 
-from annotator.core.errors import ImportRejected, InputError
+from annotator.core.errors import AnnotatorError, ImportRejected, InputError
 from annotator.core.formats import ParsedDocument
-from annotator.core.model import name_problem, offsets_problem, unpaired_surrogate
+from annotator.core.model import (document_name_problem, name_problem, normalize_name, offsets_problem, shown,
+                                  unpaired_surrogate)
 from annotator.core.textio import binary_hint, line_of, read_bytes
 
 # A file stops being read after this many problems (the last one being the
@@ -71,13 +73,13 @@ def _parse_line(raw: bytes, path: Path, number: int) -> ParsedDocument:
     except UnicodeDecodeError as e:
         raise fail(f"not valid UTF-8 (byte 0x{raw[e.start]:02x} at byte {e.start + 1} of the line)") from None
     try:
-        obj = json.loads(line, parse_constant=_reject_constant)
+        obj = _DECODER.decode(line)
     except json.JSONDecodeError as e:
         raise fail(f"malformed JSON: {e.msg} (column {e.colno})") from None
     except RecursionError:
         raise fail("malformed JSON: nested too deeply") from None
-    except _NotJSON as e:
-        raise fail(f"malformed JSON: {e}") from None
+    except _Unstorable as e:
+        raise fail(str(e)) from None
     except ValueError:
         # int() refuses numbers of more than 4300 digits (CVE-2020-10735 guard).
         raise fail("malformed JSON: a number has too many digits") from None
@@ -108,14 +110,10 @@ def _parse_line(raw: bytes, path: Path, number: int) -> ParsedDocument:
         json.dumps(meta, ensure_ascii=False).encode("utf-8")
     except (UnicodeEncodeError, RecursionError, ValueError):
         raise fail('"meta" holds text that is not valid Unicode, or is nested too deeply') from None
-    name = meta.get("name")
-    if name is None or name == "":
-        name = f"{path.stem}:{number}"
-    elif not isinstance(name, str):
-        raise fail(f'"meta.name" must be a string, not {_json_kind(name)}')
+    name = _document_name(meta.get("name"), path, number, fail)
     meta = {k: v for k, v in meta.items() if k != "name"}
 
-    annotator = obj.get("annotator")
+    annotator = normalize_name(obj.get("annotator"))
     if annotator is not None:
         problem = name_problem(annotator, "annotator")
         if problem:
@@ -139,6 +137,24 @@ def _parse_line(raw: bytes, path: Path, number: int) -> ParsedDocument:
                           spans=list(dict.fromkeys(spans)), source=str(path), line=number)
 
 
+def _document_name(name: Any, path: Path, number: int, fail) -> str:
+    """meta.name in its stored form, or the file's name and line if it has none."""
+    if name is None or name == "":
+        name = normalize_name(f"{path.stem}:{number}")
+        problem = document_name_problem(name)
+        if problem:
+            raise fail(f'a line without "meta.name" is named after the file, and the {problem}; '
+                       'rename the file or give the line a "meta.name"')
+        return name
+    if not isinstance(name, str):
+        raise fail(f'"meta.name" must be a string, not {_json_kind(name)}')
+    name = normalize_name(name)
+    problem = document_name_problem(name)
+    if problem:
+        raise fail(f'"meta.name": {problem}')
+    return name
+
+
 def _depth(value: Any) -> int:
     """How deeply lists and objects nest in `value`, counted without recursion."""
     deepest = 0
@@ -153,14 +169,40 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-class _NotJSON(ValueError):
-    pass
+class _Unstorable(ValueError):
+    """Raised from inside the JSON decoder, with the whole message for the line."""
 
 
 def _reject_constant(name: str):
     # Python's json accepts NaN and Infinity, but they are not JSON: exporting
     # them would write lines other tools cannot read.
-    raise _NotJSON(f"{name} is not a JSON value")
+    raise _Unstorable(f"malformed JSON: {name} is not a JSON value")
+
+
+def _finite_float(literal: str) -> float:
+    # Python reads 1e400 as infinity, which would be exported as Infinity: not JSON.
+    value = float(literal)
+    if math.isinf(value):
+        raise _Unstorable(f"the number {shown(literal)} is too large to store (beyond 1.8e308); "
+                          "JSON exported from it could not be read back")
+    return value
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
+    # Python keeps the last of two equal keys without a word: a second "spans"
+    # would silently replace the first. Comparing lengths keeps the common case cheap.
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen = set()
+        key = next(k for k, _ in pairs if k in seen or seen.add(k))
+        raise _Unstorable(f"the key {shown(key)} appears twice in one object; "
+                          "keep one (which was meant is unclear)")
+    return obj
+
+
+# One decoder for every line: json.loads with hooks would build a new one per line.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float,
+                            object_pairs_hook=_unique_keys)
 
 
 def _as_list(obj: dict, key: str, fail) -> list:
@@ -177,6 +219,7 @@ def _checked_span(text: str, start: Any, end: Any, label: Any, span_text: Any,
     problem = offsets_problem(len(text), start, end)
     if problem:
         raise fail(f"{where}: {problem}")
+    label = normalize_name(label)
     problem = name_problem(label)
     if problem:
         raise fail(f"{where}: {problem}")
@@ -205,13 +248,28 @@ def _json_kind(value: Any) -> str:
     return "an object"
 
 
+# allow_nan=False: infinity or NaN (in a project imported before they were
+# refused) would be written as Infinity/NaN, which no JSON reader accepts.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+
+
 def write(layers: Iterable[dict], out: IO[str]) -> int:
     """Write export records (see annotator.core.exporter) one per line.
     Returns the number of lines written."""
     n = 0
-    dumps = json.dumps
+    encode = _ENCODER.encode
     for record in layers:
-        out.write(dumps(record, ensure_ascii=False))
+        try:
+            line = encode(record)
+        except ValueError:
+            raise AnnotatorError(_unwritable(record)) from None
+        out.write(line)
         out.write("\n")
         n += 1
     return n
+
+
+def _unwritable(record: dict) -> str:
+    meta = record.get("meta") or {}
+    return (f"document {shown(meta.get('name'))} cannot be exported: its metadata holds a number "
+            "JSON cannot represent (infinity or NaN, imported by an older annotator)")

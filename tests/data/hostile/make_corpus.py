@@ -120,9 +120,17 @@ case("annotator-not-string.jsonl", lines({**OK, "annotator": ["eve"]}), "error",
 case("names-path-separators.jsonl", lines(
     {"text": "one", "meta": {"name": "../../etc/passwd"}},
     {"text": "two", "meta": {"name": "C:\\Windows\\System32\\evil.dll"}},
-    {"text": "three", "meta": {"name": "/absolute/path"}},
-    {"text": "four", "meta": {"name": "nul\u0000byte and\nnewline"}}), "ok", documents=4,
+    {"text": "three", "meta": {"name": "/absolute/path"}}), "ok", documents=3,
     why="names are labels, never paths: stored as they are")
+case("name-control-chars.jsonl", lines(OK, {"text": "four", "meta": {"name": "nul\u0000byte and\nnewline"}}),
+     "error", "control or invisible characters", 2, why="a name reaches the title bar and the list")
+case("name-invisible.jsonl", lines({"text": "x", "meta": {"name": "\u3164"}}), "error",
+     "U+3164 HANGUL FILLER", 1, why="a name that shows as nothing")
+case("meta-infinite.jsonl", lines('{"text": "x", "meta": {"score": 1e400}}'), "error", "too large", 1,
+     why="Python reads it as infinity, which export would write as Infinity: not JSON")
+case("duplicate-key.jsonl", lines('{"text": "abc", "spans": [{"start": 0, "end": 1, "label": "actor"}], '
+                                  '"spans": []}'), "error", "the key 'spans' appears twice", 1,
+     why="the second would silently replace the first")
 case("meta-name-not-string.jsonl", lines({"text": "x", "meta": {"name": 12}}), "error", '"meta.name" must be', 1)
 
 # --- content that must stay inert
