@@ -7,33 +7,86 @@ from __future__ import annotations
 import io
 import os
 import sqlite3
+import stat
 import sys
 import unicodedata
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from annotator import __version__
 from annotator.core.errors import AnnotatorError
 from annotator.core.formats import EXPORT_FORMATS, writer
-from annotator.core.model import name_problem
+from annotator.core.model import name_problem, normalize_name
 from annotator.core.paths import default_project_path, default_user, seeds_dir
 from annotator.core.store import Project
 
 
 class Settings:
-    def __init__(self, db: Path, user: str, db_given: bool):
-        self.db = db
+    def __init__(self, db: Path | None, user: str):
+        self._db = db
         self.user = user
-        self.db_given = db_given
+        self.db_given = db is not None
+
+    @property
+    def db(self) -> Path:
+        # Looked up only when a command needs it, so `--help` and `--db FILE`
+        # work where there is no home folder (ProjectError, shown by _Group).
+        if self._db is None:
+            self._db = default_project_path()
+        return self._db
 
     def open_project(self) -> Project:
+        """Open the project, creating it if it does not exist (import, the window)."""
         # Only the per-user default project is filled with the sample
         # article; a project named with --db starts empty.
         try:
             return Project.open(self.db, seeds=None if self.db_given else seeds_dir())
         except AnnotatorError as e:
             raise click.ClickException(str(e)) from None
+
+    def open_existing(self) -> Project:
+        """Open the project for a command that only reads it: one that does
+        not exist is an error, never a new empty project (a typo in --db
+        would otherwise export nothing over a good file)."""
+        problem = _missing_project(self.db, self.db_given)
+        if problem:
+            raise click.ClickException(problem)
+        return self.open_project()
+
+
+def _missing_project(db: Path, db_given: bool) -> str | None:
+    try:
+        st = os.stat(db)
+    except (FileNotFoundError, NotADirectoryError):
+        empty = False
+    except OSError:
+        return None  # it exists but cannot be looked at: opening it says why
+    else:
+        if not stat.S_ISREG(st.st_mode) or st.st_size > 0:
+            return None
+        empty = True
+    if not db_given:
+        return (f"there is no project yet (the default project, {db}, is made when you first open "
+                "the window with `annotator` or import with `annotator import FILE`); nothing was "
+                "created. Or name a project with --db FILE.")
+    if empty:
+        problem = f"{db}: is an empty file, not a project (nothing was changed)."
+    else:
+        problem = f"{db}: no such project (nothing was created)."
+    problem += " `annotator import FILE` or the window creates a project."
+    other = _same_name_other_case(db)
+    return f"{problem} Did you mean {other}?" if other else problem
+
+
+def _same_name_other_case(path: Path) -> Path | None:
+    try:
+        names = sorted(os.listdir(path.parent if str(path.parent) else "."))
+    except OSError:
+        return None
+    wanted = path.name.casefold()
+    return next((path.with_name(n) for n in names if n.casefold() == wanted and n != path.name), None)
 
 
 class _Group(click.Group):
@@ -47,15 +100,20 @@ class _Group(click.Group):
         except AnnotatorError as e:
             raise click.ClickException(str(e)) from None
         except sqlite3.DatabaseError as e:
-            where = ctx.obj.db if isinstance(ctx.obj, Settings) else "the project"
+            where = _where(ctx)
             raise click.ClickException(
                 f"{where}: the project file could not be read or written ({e}); "
                 "it may be damaged or another program may hold it") from None
         except UnicodeDecodeError:
             # sqlite3 raises this when an error message quotes damaged bytes.
-            where = ctx.obj.db if isinstance(ctx.obj, Settings) else "the project"
+            where = _where(ctx)
             raise click.ClickException(f"{where}: the project file is damaged (text that is not "
                                        "UTF-8 where the schema or data should be)") from None
+
+
+def _where(ctx: click.Context) -> str:
+    settings = ctx.obj
+    return str(settings._db) if isinstance(settings, Settings) and settings._db else "the project"
 
 
 _BIDI_CONTROLS = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -71,27 +129,60 @@ def _printable(text: str) -> str:
         for ch in text)
 
 
+def _stdout():
+    if sys.stdout is None:  # started with standard output closed (`>&-`)
+        raise click.ClickException("standard output is closed; nothing was written. "
+                                   "Redirect it to a file or a pipe instead.")
+    return sys.stdout
+
+
 def _utf8_stdout():
     """Standard output writing UTF-8, whatever the locale says (JSONL is UTF-8)."""
-    out = sys.stdout
+    out = _stdout()
     if isinstance(out, io.TextIOWrapper) and out.encoding.lower().replace("-", "") != "utf8":
         out.reconfigure(encoding="utf-8")
     return out
 
 
-def _is_project_file(output: Path, db: Path) -> bool:
-    out = output.resolve()
-    for name in (db, Path(f"{db}-wal"), Path(f"{db}-shm"), Path(f"{db}-journal")):
+def _stdout_failed(error: OSError) -> NoReturn:
+    """Report a failed write to standard output, once. What is still
+    buffered goes to devnull instead, so Python's final flush at exit does
+    not fail again ("Exception ignored ...")."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        pass  # not a real file (a test's capture): nothing will flush at exit
+    if isinstance(error, BrokenPipeError):
+        # The reader stopped early (`annotator list | head`): not an error
+        # worth a message.
+        sys.exit(1)
+    raise click.ClickException(
+        f"the output could not be written to standard output: {error.strerror or error}")
+
+
+def _terminal_safe(line: str, encoding: str) -> tuple[str, bool]:
+    """`line` with each character `encoding` cannot hold as a \\u escape,
+    and whether there was any: the name stays readable and nothing is lost."""
+    try:
+        line.encode(encoding)
+        return line, False
+    except (UnicodeEncodeError, LookupError):
+        pass
+
+    def fits(ch: str) -> bool:
         try:
-            if out == name.resolve() or (out.exists() and name.exists() and os.path.samefile(out, name)):
-                return True
-        except OSError:
-            continue
-    return False
+            ch.encode(encoding)
+            return True
+        except (UnicodeEncodeError, LookupError):
+            return False
+
+    return "".join(ch if fits(ch) else f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}"
+                   for ch in line), True
 
 
 def _check_user(ctx, param, value: str | None) -> str:
-    value = value or default_user()
+    # NFC, as names are stored: "José" typed decomposed is the same person.
+    value = normalize_name(value or default_user())
     problem = name_problem(value, "annotator name")
     if problem:
         raise click.BadParameter(problem)
@@ -111,7 +202,7 @@ def cli(ctx: click.Context, db: Path | None, user: str) -> None:
 
     With no command, opens the annotation window on the project.
     """
-    ctx.obj = Settings(db or default_project_path(), user, db_given=db is not None)
+    ctx.obj = Settings(db, user)
     if ctx.invoked_subcommand is None:
         from annotator.gui.launch import run_gui  # Qt is only loaded for the window
 
@@ -170,50 +261,76 @@ def export_command(settings: Settings, format_name: str, annotator: str | None, 
     from annotator.core import exporter  # see import_command
 
     write = writer(format_name)
-    if output is not None and _is_project_file(output, settings.db):
-        raise click.ClickException(
-            f"{output}: that is the project file (or one of its -wal/-shm files); exporting over it "
-            "would destroy the project. Choose another output file.")
-    with settings.open_project() as project:
+    with settings.open_existing() as project:
+        if output is not None:
+            exporter.check_output(output, settings.db)
+        if annotator is not None:
+            annotator = exporter.check_annotator(project, annotator)
         records = exporter.layers(project, annotator)
-        try:
-            if output is None:
-                out = _utf8_stdout()
-                try:
-                    write(records, out)
-                    out.flush()
-                except BrokenPipeError:
-                    # The reader stopped early (`annotator export | head`): not an
-                    # error worth a message. Point stdout at devnull so Python's
-                    # final flush does not complain either.
-                    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-                    sys.exit(1)
-                except OSError as e:
-                    raise click.ClickException(
-                        f"the export could not be written to standard output: {e.strerror or e}") from None
-            else:
-                n = exporter.write_atomically(output, lambda f: write(records, f))
-                click.echo(f"Wrote {n} line{'s' if n != 1 else ''} to {output}.", err=True)
-        except AnnotatorError as e:
-            raise click.ClickException(str(e)) from None
+        if output is None:
+            out = _utf8_stdout()
+            try:
+                write(records, out)
+                out.flush()
+            except OSError as e:
+                _stdout_failed(e)
+        else:
+            n = exporter.write_atomically(output, lambda f: write(records, f))
+            click.echo(f"Wrote {n} line{'s' if n != 1 else ''} to {output}.", err=True)
+
+
+@cli.command("backup")
+@click.argument("dest", type=click.Path(path_type=Path))
+@click.pass_obj
+def backup_command(settings: Settings, dest: Path) -> None:
+    """Write a complete, checked copy of the project to DEST.
+
+    DEST is a file, or a folder to hold one named like the project. An
+    existing DEST (an earlier backup) is replaced, whole or not at all.
+    The copy holds every change, including those still in the project's
+    -wal file (which copying the .db file misses), and can be made while
+    windows have the project open.
+    """
+    from annotator.core.backup import backup_project  # see import_command
+
+    with settings.open_existing() as project:
+        result = backup_project(project, dest)
+    click.echo(f"Backed up {settings.db} to {result.path}: {result.documents:,} "
+               f"document{'s' if result.documents != 1 else ''}, {result.spans:,} "
+               f"span{'s' if result.spans != 1 else ''}.", err=True)
 
 
 @cli.command("list")
 @click.pass_obj
 def list_command(settings: Settings) -> None:
     """List the documents with each annotator's span count."""
-    with settings.open_project() as project:
+    with settings.open_existing() as project:
         counts = project.span_counts()
         summaries = project.document_summaries(settings.user)
     if not summaries:
         click.echo(f"No documents in {settings.db} yet; add some with `annotator import FILE`.", err=True)
         return
+    out = _stdout()
+    encoding = getattr(out, "encoding", None) or "utf-8"
     width = max(len(str(s.id)) for s in summaries)
-    for s in summaries:
-        layers = counts.get(s.id, {})
-        spans = ", ".join(f"{who}: {n}" for who, n in layers.items()) or "no spans"
-        spans = _printable(spans)
-        click.echo(f"{s.id:>{width}}  {_printable(s.name)}  ({s.length:,} characters; {spans})")
+    escaped = False
+    try:
+        for s in summaries:
+            layers = counts.get(s.id, {})
+            spans = ", ".join(f"{who}: {n}" for who, n in layers.items()) or "no spans"
+            line, changed = _terminal_safe(
+                f"{s.id:>{width}}  {_printable(s.name)}  ({s.length:,} characters; {_printable(spans)})",
+                encoding)
+            escaped |= changed
+            out.write(line + "\n")
+        out.flush()
+    except OSError as e:
+        _stdout_failed(e)
+    if escaped:
+        raise click.ClickException(
+            f"some names hold characters this terminal's encoding ({encoding}) cannot show; they are "
+            "written above as \\u escapes. Use a UTF-8 locale (for example LANG=C.UTF-8) or set "
+            "PYTHONIOENCODING=utf-8 to see them.")
 
 
 def main() -> None:

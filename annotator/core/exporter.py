@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import difflib
 import json
-import os
-import stat
-import tempfile
 from itertools import groupby
 from pathlib import Path
-from typing import IO, Callable, Iterator
+from typing import Iterator
 
 from annotator.core.errors import AnnotatorError
+from annotator.core.files import is_database_file, is_project_file, write_atomically
+from annotator.core.model import normalize_name
 from annotator.core.store import Project
+
+__all__ = ["GOLD", "check_annotator", "check_output", "known_annotators", "layers", "write_atomically"]
+
+# The adjudicated layer: a valid export target even before anyone writes to it.
+GOLD = "gold"
 
 
 def layers(project: Project, annotator: str | None = None) -> Iterator[dict]:
@@ -65,44 +70,41 @@ def _record(text: str, rows, annotator: str | None, meta: dict) -> dict:
     }
 
 
-def write_atomically(path: str | os.PathLike, write: Callable[[IO[str]], object]) -> object:
-    """Write a text file through a temporary file in the same folder and
-    rename it into place, so a failed export never leaves half a file."""
-    path = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    except OSError as e:
-        raise AnnotatorError(f"{path}: cannot write there: {e.strerror or e}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            result = write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        # mkstemp makes the file private (0600); give it the permissions a
-        # plain write would have, or those of the file it replaces.
-        os.chmod(tmp, _final_mode(path))
-        os.replace(tmp, path)
-        return result
-    except OSError as e:
-        _remove_quietly(tmp)
-        raise AnnotatorError(f"{path}: the export could not be written ({e.strerror or e}); "
-                             "no file was left behind") from None
-    except BaseException:
-        _remove_quietly(tmp)
-        raise
+def check_output(output: Path, project_path: Path) -> None:
+    """Raise AnnotatorError if exporting to `output` would write over a
+    database: the project at `project_path` or one of its -wal/-shm/-journal
+    files (by any spelling or link), or any other SQLite database or its
+    companions (most likely another project, named by mistake)."""
+    if is_project_file(output, project_path):
+        raise AnnotatorError(
+            f"{output}: that is the project file (or one of its -wal/-shm/-journal files); exporting "
+            "over it would destroy the project. Choose another output file.")
+    if is_database_file(output):
+        raise AnnotatorError(
+            f"{output}: is a SQLite database (another project?) or one of its -wal/-shm/-journal "
+            "files; exporting over it would destroy it. Nothing was written; choose another output file.")
 
 
-def _final_mode(path: Path) -> int:
-    try:
-        return stat.S_IMODE(os.stat(path).st_mode)
-    except OSError:
-        umask = os.umask(0o022)
-        os.umask(umask)
-        return 0o666 & ~umask
+def known_annotators(project: Project) -> list[str]:
+    """Everyone with a span or a document status in the project."""
+    rows = project.conn.execute("SELECT DISTINCT annotator FROM document_status")
+    return sorted(set(project.annotators()) | {row[0] for row in rows})
 
 
-def _remove_quietly(path: str) -> None:
-    try:
-        os.remove(path)
-    except OSError:
-        pass
+def check_annotator(project: Project, name: str) -> str:
+    """`name` in its stored form (Unicode NFC), if the project knows that
+    annotator (or it is GOLD); otherwise AnnotatorError listing who it
+    knows. A typo would otherwise export every document with no spans."""
+    name = normalize_name(name)
+    if name == GOLD:
+        return name
+    known = known_annotators(project)
+    if name in known:
+        return name
+    if not known:
+        raise AnnotatorError(f"{project.path}: no annotator {name!r}: nobody has made a span or set a "
+                             f"document status in this project yet (only {GOLD!r} is always accepted)")
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    raise AnnotatorError(f"{project.path}: no annotator {name!r} in this project; known annotators: "
+                         f"{', '.join(known)} (and {GOLD!r}, always accepted).{hint}")

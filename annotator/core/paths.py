@@ -6,6 +6,8 @@ import os
 import sys
 from pathlib import Path
 
+from annotator.core.errors import ProjectError
+
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 # In a wheel, seeds/ and resources/ are copied into annotator/_data; in a
 # source checkout (or an editable install) they sit at the repository top.
@@ -27,19 +29,37 @@ def resources_dir() -> Path:
 
 
 def user_data_dir() -> Path:
-    """The platform's per-user data folder for annotator."""
-    home = Path.home()
+    """The platform's per-user data folder for annotator. Raises ProjectError
+    if there is none: no home folder (HOME unset and a user id without a
+    passwd entry, as in some containers) and no variable naming one."""
     if sys.platform == "win32":
-        base = Path(os.environ.get("APPDATA") or home / "AppData" / "Roaming")
+        base = _absolute(os.environ.get("APPDATA")) or _home() / "AppData" / "Roaming"
     elif sys.platform == "darwin":
-        base = home / "Library" / "Application Support"
+        base = _home() / "Library" / "Application Support"
     else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share")
+        base = _absolute(os.environ.get("XDG_DATA_HOME")) or _home() / ".local" / "share"
     return base / "annotator"
 
 
 def default_project_path() -> Path:
     return user_data_dir() / "default.annotator.db"
+
+
+def _absolute(value: str | None) -> Path | None:
+    # The XDG spec says to ignore a relative path; it would name a different
+    # project in every working folder.
+    return Path(value) if value and os.path.isabs(value) else None
+
+
+def _home() -> Path:
+    try:
+        home = Path.home()
+    except (RuntimeError, KeyError, OSError):  # 3.11+ raise RuntimeError; older, pwd's KeyError
+        home = None
+    if home is None or not home.is_absolute():
+        raise ProjectError("no default project location exists (no home folder); "
+                           "pass --db FILE or set ANNOTATOR_DB")
+    return home
 
 
 def default_user() -> str:

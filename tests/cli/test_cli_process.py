@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from annotator.core.store import Project
 from tests.cli.conftest import REPO, clean_env, run_process
 from tests.core.helpers import TRICKY_TEXTS, snapshot, write_jsonl
 
@@ -41,6 +42,7 @@ def test_import_seeds_then_export_prints_the_seed_text_unchanged(tmp_path):
 
 @pytest.mark.skipif(shutil.which("annotator") is None, reason="console script not installed")
 def test_the_console_script_is_the_same_program(tmp_path):
+    Project.open(tmp_path / "p.db").close()
     result = subprocess.run(["annotator", "--db", str(tmp_path / "p.db"), "list"], capture_output=True,
                             env=clean_env(), timeout=60)
     assert result.returncode == 0 and b"No documents" in result.stderr
@@ -50,6 +52,9 @@ def test_default_project_gets_the_seed_article_on_first_open(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
     env = clean_env(HOME=str(home), XDG_DATA_HOME=str(tmp_path / "xdg"), ANNOTATOR_USER="tester")
+    # The first import (or window) creates it; importing the seed itself adds nothing more.
+    created = run_process("import", *SEEDS, cwd=tmp_path, env=env)
+    assert created.returncode == 0, created.stderr
     first = run_process("list", cwd=tmp_path, env=env)
     assert first.returncode == 0, first.stderr
     project = tmp_path / "xdg" / "annotator" / "default.annotator.db"
@@ -63,8 +68,11 @@ def test_default_project_gets_the_seed_article_on_first_open(tmp_path):
 
 
 def test_a_project_named_with_db_starts_empty(tmp_path):
+    source = write_jsonl(tmp_path / "a.jsonl", [{"text": "a"}])
+    created = run_process("--db", tmp_path / "new.db", "import", source, cwd=tmp_path)
+    assert created.returncode == 0, created.stderr
     result = run_process("--db", tmp_path / "new.db", "list", cwd=tmp_path)
-    assert result.returncode == 0 and result.stdout == b"" and b"No documents" in result.stderr
+    assert result.returncode == 0 and result.stdout.decode().splitlines() == ["1  a:1  (1 characters; no spans)"]
 
 
 @pytest.mark.parametrize("content, name, expected", [

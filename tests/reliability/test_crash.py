@@ -256,8 +256,10 @@ def test_first_open_of_the_default_project_killed_at_any_moment(tmp_path):
         home = tmp_path / f"home{attempt}"
         env = {**os.environ, "PYTHONPATH": str(REPO), "HOME": str(home), "XDG_DATA_HOME": str(home / "xdg")}
         env.pop("ANNOTATOR_DB", None)
-        proc = subprocess.Popen([sys.executable, "-m", "annotator", "list"], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # Importing the seed article adds nothing to the seeded project, and
+        # creates it (list and export no longer create a project).
+        first_start = [sys.executable, "-m", "annotator", "import", *map(str, seeds)]
+        proc = subprocess.Popen(first_start, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         # Kill in the short window after the file appears, while the schema
         # and the seed article are being written.
         db = home / "xdg" / "annotator" / "default.annotator.db"
@@ -267,6 +269,8 @@ def test_first_open_of_the_default_project_killed_at_any_moment(tmp_path):
         time.sleep(rng.uniform(0, 0.02))
         proc.send_signal(signal.SIGKILL)
         proc.communicate(timeout=30)
+        start_again = subprocess.run(first_start, env=env, capture_output=True, timeout=60)
+        assert start_again.returncode == 0, start_again.stderr.decode()
         again = subprocess.run([sys.executable, "-m", "annotator", "list"], env=env, capture_output=True,
                                timeout=60)
         assert again.returncode == 0, again.stderr.decode()

@@ -1,0 +1,109 @@
+"""A complete, checked copy of an open project in one file.
+
+Copying the .db file misses whatever is still in its -wal file; SQLite's
+online backup copies a consistent snapshot with all of it, even while other
+programs write. The copy goes to a temporary file beside the destination
+(see files.replacing), is checked, and only then renamed into place, so a
+file at the destination is always a whole backup.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sqlite3
+import stat
+from pathlib import Path
+from typing import NamedTuple
+
+from annotator.core.errors import AnnotatorError
+from annotator.core.files import destination, is_database_file, is_project_file, new_file_mode, replacing
+from annotator.core.store import Project
+
+
+class BackupResult(NamedTuple):
+    path: Path  # the file written (inside `dest` when that is a folder)
+    documents: int
+    spans: int
+
+
+def backup_project(project: Project, dest: Path) -> BackupResult:
+    """Copy `project` into `dest` (a file, replaced if it exists, or a
+    folder to hold a file named like the project). Refuses the project's
+    own files; an existing file that is not a database, so not an earlier
+    backup (replacing a document by mistake would lose it); and a database
+    with a -wal or -journal beside it (it would be applied to the copy).
+    Raises AnnotatorError; on failure nothing is left at or beside `dest`."""
+    dest = Path(dest)
+    if dest.is_dir():
+        dest = dest / project.path.name
+    if is_project_file(dest, project.path):
+        raise AnnotatorError(f"{dest}: that is the project itself (or one of its -wal/-shm/-journal "
+                             "files); choose another file or folder for the backup")
+    target = destination(dest)
+    if target.stream or _occupied_by_non_database(target.path):
+        raise AnnotatorError(f"{dest}: exists and is not a database, so not an earlier backup; it was "
+                             "not replaced. Choose another file or folder for the backup.")
+    pending = _pending_changes(target.path)
+    if pending:
+        raise AnnotatorError(
+            f"{dest}: has a {pending.name} file beside it: it is open in another program or was not "
+            "closed cleanly, and that file would be applied to the new copy and damage it. It was not "
+            "replaced; close it (or open and close it with annotator) or choose another destination.")
+    mode = new_file_mode(target.path if target.path.exists() else project.path)
+    try:
+        with replacing(target.path, mode) as tmp:
+            copy = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                project.backup(copy)
+            finally:
+                copy.close()
+            documents, spans = _verify(tmp)
+    except (OSError, sqlite3.Error) as e:
+        raise AnnotatorError(f"{dest}: the backup could not be written ({_reason(e)}); "
+                             "no file was left behind") from None
+    return BackupResult(target.path, documents, spans)
+
+
+def _occupied_by_non_database(path: Path) -> bool:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and st.st_size > 0 and not is_database_file(path)
+
+
+def _pending_changes(path: Path) -> Path | None:
+    """A non-empty -wal or -journal beside `path`: SQLite applies it to
+    whatever file has that name next, even a different database."""
+    for suffix in ("-wal", "-journal"):
+        companion = Path(f"{path}{suffix}")
+        try:
+            if companion.stat().st_size > 0:
+                return companion
+        except OSError:
+            continue
+    return None
+
+
+def _verify(copy: Path) -> tuple[int, int]:
+    """Check the copy as SQLite reads it on its own (immutable: no -wal or
+    -shm is looked for or made beside it); return its counts."""
+    conn = sqlite3.connect(f"{copy.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    try:
+        problems = [row[0] for row in conn.execute("PRAGMA quick_check(3)")]
+        if problems != ["ok"]:
+            raise sqlite3.DatabaseError(f"the copy is damaged: {problems[0]}")
+        documents = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+        spans = conn.execute("SELECT count(*) FROM spans").fetchone()[0]
+        return documents, spans
+    finally:
+        conn.close()
+
+
+def _reason(error: Exception) -> str:
+    full = (isinstance(error, OSError) and error.errno == errno.ENOSPC) or (
+        getattr(error, "sqlite_errorname", "") == "SQLITE_FULL")
+    if full:
+        return "the disk is full"
+    return (error.strerror if isinstance(error, OSError) else None) or str(error)
