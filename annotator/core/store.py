@@ -9,9 +9,10 @@ Guarantees (see README, "Your data is safe"):
 - the schema is created and upgraded by numbered migrations, after a backup
   copy of the old file is written beside it; a file from a newer annotator,
   or one that is not an annotator project, is refused and left untouched;
-- each commit is checkpointed into the main file at once, so the .db file
-  alone holds every change at rest (a copy of it, or the file moved away, is
-  complete) and no -wal file of ours can be replayed onto another database;
+- each commit is checkpointed into the main file at once and the -wal
+  emptied, so the .db file alone holds every change at rest (a copy of it,
+  or the file moved away, is complete) and no -wal of ours can be replayed
+  onto another database put in its place;
 - a file moved, replaced or stripped of its -wal while open is noticed
   (`check_file`, and before every write) and never written again.
 """
@@ -19,7 +20,6 @@ Guarantees (see README, "Your data is safe"):
 from __future__ import annotations
 
 import functools
-import glob
 import json
 import os
 import shutil
@@ -33,6 +33,7 @@ from typing import Iterator, NamedTuple
 
 from annotator.core import labels as label_defaults
 from annotator.core.errors import ProjectBusy, ProjectDetached, ProjectError
+from annotator.core.files import SQLITE_HEADER, remove_abandoned, this_machine
 from annotator.core import migrations
 from annotator.core.model import (
     DOCUMENT_STATUSES,
@@ -42,11 +43,9 @@ from annotator.core.model import (
     Span,
 )
 
-SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_SECONDS = 30.0
 
 _SPAN_COLUMNS = 'start, "end", label, annotator, doc_id, id'
-_BUSY_TIMEOUT_PRAGMA = f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}"
 
 
 def _reading(method):
@@ -75,6 +74,7 @@ class Project:
         self.path = path
         self.conn = conn
         self.read_only = read_only
+        self.read_only_reason = "the file or its folder is read-only" if read_only else ""
         self._labels: list[Label] | None = None
         self._readers: weakref.WeakSet[SpanReader] = weakref.WeakSet()
         # Set when opening upgraded an older file: where its backup was written.
@@ -83,6 +83,7 @@ class Project:
         # program's write lock. The window sets False and, on ProjectBusy,
         # retries the change on a worker thread, so it never freezes.
         self.wait_for_lock = True
+        self._busy_ms = conn.execute("PRAGMA busy_timeout").fetchone()[0]
         # What this connection has open: the file, and its -wal (see check_file).
         self._opened: FileIdentity | None = None
         # Why the file at `path` is no longer the one opened (then never written).
@@ -112,6 +113,19 @@ class Project:
         project = cls(path, conn, read_only)
         try:
             project._prepare(is_new=not existed, seeds=seeds)
+        except _DiskFull as e:
+            conn.close()
+            if not existed:
+                raise ProjectError(str(e)) from None
+            # Reading needs no space: open it read-only, as for a read-only
+            # folder, so `list`, `export` and the window still work.
+            reader = _connect_read_only(path)
+            if migrations.pending(reader):
+                reader.close()
+                raise ProjectError(str(e)) from None
+            project = cls(path, reader, read_only=True)
+            project.read_only_reason = "the disk is full"
+            return project
         except BaseException:
             conn.close()
             raise
@@ -160,11 +174,17 @@ class Project:
                             # killed here leaves no project without its seeds.
                             self._insert_seeds(seeds)
             if not self.read_only and migrations.missing_read_indexes(self.conn):
-                with self.write() as conn:
-                    migrations.add_read_indexes(conn)
+                try:
+                    with self.write() as conn:
+                        migrations.add_read_indexes(conn)
+                except (ProjectError, sqlite3.Error):
+                    pass  # only makes reads faster: opened without it, tried again next time
         except sqlite3.DatabaseError as e:
             if _is_busy(e):
                 raise ProjectError(_busy_message(self.path)) from None
+            if _describe(e, self.path) != str(e):
+                raise _DiskFull(f"{self.path}: cannot be opened: the disk holding it is full ({e}); "
+                                "free some space and try again. The project was not changed.") from None
             raise ProjectError(f"{self.path}: cannot be opened as an annotator project: {e} "
                                "(the file is damaged or not a project); it was not changed") from None
         except UnicodeDecodeError:
@@ -240,7 +260,7 @@ class Project:
         # another process is writing, which a file copy would not. It goes
         # to a temporary name first, so a file called *.backup-* is always
         # complete, even if the process is killed half-way.
-        partial = backup.with_name(f"{backup.name}.{_this_machine()}.{os.getpid()}.partial")
+        partial = backup.with_name(f"{backup.name}.{this_machine()}.{os.getpid()}.partial")
         try:
             # One with our own process id is from a dead process that had it before.
             for stale in (partial, partial.with_name(partial.name + "-journal")):
@@ -263,19 +283,8 @@ class Project:
     def _remove_abandoned_backups(self) -> None:
         """Delete half-written backup copies (NAME.backup-*.HOST.PID.partial
         and their -journal) left by an upgrade on this machine whose process
-        was killed: the upgrade about to run makes a complete one. A copy
-        whose process is still running, or that another machine is writing
-        (a shared folder), is left alone."""
-        if os.name != "posix":
-            return  # os.kill(pid, 0) would end the process on Windows, not probe it
-        host = _this_machine()
-        for leftover in self.path.parent.glob(f"{glob.escape(self.path.name)}.backup-*.partial*"):
-            rest, _, pid = leftover.name.rsplit(".partial", 1)[0].rpartition(".")
-            if rest.endswith(f".{host}") and pid.isdigit() and not _process_running(int(pid)):
-                try:
-                    os.remove(leftover)
-                except OSError:
-                    pass  # not ours to remove after all; harmless to leave
+        was killed: the upgrade about to run makes a complete one."""
+        remove_abandoned(self.path.parent, f"{self.path.name}.backup-", (".partial", ".partial-journal"))
 
     def close(self) -> None:
         if self.detached is not None and self._opened.moved(self.path):
@@ -288,6 +297,7 @@ class Project:
         # (SQLite shares one -shm mapping between a process's connections
         # to a file, so a connection kept open would hand the stale one on).
         self.conn.close()
+        self._opened = None  # SQLite deletes the -wal on closing: not a loss
 
     def _copy_original(self, dest: Path) -> bool:
         """Copy the very file this project opened, by its open descriptor,
@@ -326,7 +336,8 @@ class Project:
         half-way with 'database is locked'. Committed on leaving the block,
         then checkpointed; rolled back on any error."""
         if self.read_only:
-            raise ProjectError(f"{self.path}: the project is open read-only; nothing was changed")
+            raise ProjectError(f"{self.path}: the project is open read-only ({self.read_only_reason}); "
+                               "nothing was changed")
         if any(not reader.done for reader in self._readers):
             # Its read snapshot would make BEGIN IMMEDIATE fail at once once
             # another process commits (SQLITE_BUSY_SNAPSHOT): a caller's bug.
@@ -364,18 +375,29 @@ class Project:
             raise ProjectError(f"{self.path}: could not start writing: {_describe(e, self.path)}") from None
         finally:
             if not self.wait_for_lock:
-                # What sqlite3.connect(timeout=...) set: reads and the rest wait as usual.
-                self.conn.execute(_BUSY_TIMEOUT_PRAGMA)
+                self._restore_busy_timeout()
 
     def _checkpoint(self) -> None:
-        """Copy what was just committed from the -wal into the main file.
-        PASSIVE: never waits, so a reader elsewhere only delays it to the
-        next commit (or SQLite's own checkpoint). Failing here loses nothing:
-        the commit is already durable in the -wal."""
+        """Copy what was just committed from the -wal into the main file and
+        empty the -wal. An emptied -wal matters as much as the copy: SQLite
+        replays any -wal it finds beside a file that nobody has open, frames
+        already copied included, so frames left in `p.db-wal` would be
+        replayed onto whatever file is put at `p.db` next (a restore, a sync
+        tool) and corrupt it. Never waits: with a reader elsewhere it copies
+        what it can and the next commit tries again. Failing here loses
+        nothing: the commit is already durable in the -wal."""
         try:
-            self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            self.conn.execute("PRAGMA busy_timeout = 0")
+            try:
+                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            finally:
+                self._restore_busy_timeout()
         except sqlite3.Error:
             pass
+
+    def _restore_busy_timeout(self) -> None:
+        # What sqlite3.connect(timeout=...) set: reads and the rest wait as usual.
+        self.conn.execute(f"PRAGMA busy_timeout = {int(self._busy_ms)}")
 
     def check_file(self) -> None:
         """Raise ProjectDetached if the file at `path` is no longer the one
@@ -586,6 +608,10 @@ def abandoned() -> bool:
     return bool(_ABANDONED)
 
 
+class _DiskFull(ProjectError):
+    """Opening needs room on the disk (a -shm file) that is not there."""
+
+
 class FileIdentity(NamedTuple):
     """Which file (device, inode) a path named, and its -wal file's."""
 
@@ -647,22 +673,6 @@ def _disk_full(path: Path) -> bool:
         return False
 
 
-def _this_machine() -> str:
-    import socket
-
-    return socket.gethostname() or "localhost"
-
-
-def _process_running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)  # POSIX: checks the process exists, sends nothing
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process
-    return True
-
-
 def _is_busy(error: sqlite3.Error) -> bool:
     name = getattr(error, "sqlite_errorname", "") or ""
     return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in str(error)
@@ -691,6 +701,13 @@ def _writable(path: Path) -> bool:
     return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
 
 
+def _wal_holds_changes(path: Path) -> bool:
+    try:
+        return os.stat(f"{path}-wal").st_size > 0
+    except FileNotFoundError:
+        return False
+
+
 def _connect(path: Path, read_only: bool) -> sqlite3.Connection:
     # isolation_level=None: we begin and commit transactions ourselves
     # (see Project.write), so Python's sqlite3 never opens one implicitly.
@@ -715,10 +732,11 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
     # A WAL project needs a -shm file beside it even to be read, which a
     # read-only folder cannot hold. With no -wal file there are no changes
     # waiting outside the main file, so reading that file as it is, is exact.
-    if Path(f"{path}-wal").exists():
+    if _wal_holds_changes(path):
         raise ProjectError(
-            f"{path}: cannot be opened: its folder is read-only and it has changes still in its "
-            f"-wal file; open it where it can be written, or copy the project with its -wal file")
+            f"{path}: cannot be opened: no -shm file can be made beside it (its folder is read-only, "
+            "or the disk is full) and it has changes still in its -wal file; open it where it can "
+            "be written, or copy the project with its -wal file")
     return sqlite3.connect(uri + "&immutable=1", uri=True, timeout=BUSY_TIMEOUT_SECONDS,
                            isolation_level=None, check_same_thread=False)
 

@@ -31,6 +31,8 @@ ACTIONS = (
                tip="Import .txt or .jsonl files into this project"),
     ActionSpec("export_jsonl", "&Export JSONL…", ("Ctrl+E",), "export_jsonl",
                tip="Write every document and every annotator's spans to a JSONL file"),
+    ActionSpec("backup_project", "&Back up project…", (), "backup_project",
+               tip="Write a complete copy of this project (safe while others have it open)"),
     ActionSpec("switch_annotator", "Switch &annotator…", ("Ctrl+Shift+U",), "switch_annotator"),
     ActionSpec("quit", "&Quit", (StandardKey.Quit, "Ctrl+Q"), "close"),
     ActionSpec("undo", "&Undo", (StandardKey.Undo,), "undo", needs_spans=True),
@@ -56,7 +58,7 @@ ACTIONS = (
 )
 
 MENUS = (
-    ("&File", ("new_project", "open_project", None, "import_files", "export_jsonl", None,
+    ("&File", ("new_project", "open_project", None, "import_files", "export_jsonl", "backup_project", None,
                "switch_annotator", None, "quit")),
     ("&Edit", ("undo", "redo", None, "tag_all", None, "next_span", "previous_span", "remove_span",
                "clear_selection")),

@@ -4,6 +4,7 @@ program (every change is already saved, so carrying on is safe)."""
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -12,6 +13,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from annotator.core.errors import AnnotatorError
+from annotator.core import store
 from annotator.core.store import Project
 from annotator.gui import dialogs
 
@@ -70,7 +72,15 @@ def main(db: Path, user: str, seeds: Path | None) -> int:
     install_error_hook(app)
     window.show()
     try:
-        return app.exec()
+        code = app.exec()
     finally:
         sys.excepthook = sys.__excepthook__
         window.project.close()
+    if store.abandoned():
+        # A project file was replaced under the window: the interpreter's
+        # clean-up would close its connection, and SQLite's closing
+        # checkpoint could touch the -wal now beside another database.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code

@@ -4,7 +4,6 @@ window module stays about composition and tagging)."""
 from __future__ import annotations
 
 from annotator.core import ops
-from annotator.core.errors import AnnotatorError
 from annotator.gui import dialogs
 
 MIN_FONT, MAX_FONT = 8, 40
@@ -26,14 +25,15 @@ def previous_document(window) -> None:
 def toggle_done(window) -> None:
     if window.doc is None or window.project.read_only:
         return
-    status = "in progress" if window.project.status(window.doc.id, window.user) == "done" else "done"
-    try:
-        ops.set_status(window.project, window.doc.id, window.user, status)
-    except AnnotatorError as e:
-        dialogs.error(window, "Not saved", str(e))
-        return
-    window.documents.model.update(window.doc.id, status=status)
-    window.statusBar().showMessage(f"Marked {status}.", 3000)
+    doc_id = window.doc.id
+    status = "in progress" if window.project.status(doc_id, window.user) == "done" else "done"
+
+    def saved(_previous: str) -> None:
+        window.documents.model.update(doc_id, status=status)
+        window.statusBar().showMessage(f"Marked {status}.", 3000)
+
+    window.writes.submit(window.project, ops.set_status, (doc_id, window.user, status),
+                         saved, window._not_saved)
 
 
 def switch_annotator(window) -> None:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from annotator import __version__
 from annotator.core.errors import AnnotatorError
@@ -81,11 +82,72 @@ def export_jsonl(window) -> None:
 
     write = writer("jsonl")
     try:
+        # The same refusal as the command line: never over the project,
+        # its -wal/-shm, or any other database.
+        exporter.check_output(Path(path), window.project.path)
         exporter.write_atomically(path, lambda fh: write(exporter.layers(window.project), fh))
     except AnnotatorError as e:
         dialogs.error(window, "Export failed", str(e))
         return
     window.statusBar().showMessage(f"Exported to {path}.", 8000)
+
+
+def backup_project(window) -> None:
+    """File > Back up project…: a complete copy, -wal included, checked."""
+    default = window.project.path.with_name(f"{window.project.path.stem}-backup.db")
+    path, _ = QFileDialog.getSaveFileName(window, "Back up project", str(default), PROJECT_FILTER)
+    if path:
+        _write_copy(window, Path(path), "Backed up")
+
+
+def _write_copy(window, dest: Path, done: str) -> bool:
+    from annotator.core.backup import backup_project as core_backup
+
+    try:
+        result = core_backup(window.project, dest)
+    except AnnotatorError as e:
+        dialogs.error(window, "No copy written", str(e))
+        return False
+    window.statusBar().showMessage(f"{done} to {result.path}: {result.documents:,} documents, "
+                                   f"{result.spans:,} spans.", 10000)
+    return True
+
+
+def explain_detached(window) -> None:
+    """Say that the project file was moved or replaced under the window,
+    and offer the two ways on: save what this window holds elsewhere, or
+    open whatever is at the path now."""
+    project = window.project
+    box = QMessageBox(QMessageBox.Icon.Critical, "Project file replaced", "", QMessageBox.StandardButton.NoButton,
+                      window)
+    box.setObjectName("detachedBox")
+    box.setTextFormat(dialogs.PLAIN)
+    box.setText(f"{project.path}: {project.detached} while this window had it open.\n\n"
+                "To protect both files, this window has stopped saving: changes you make now are "
+                "refused. Everything saved until now is kept in the file this window opened.\n\n"
+                "Save a copy of it under a new name, or open the project again to work on the file "
+                "that is there now.")
+    save = box.addButton("Save a copy…", QMessageBox.ButtonRole.AcceptRole)
+    reopen = box.addButton("Open again", QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+    def chosen(button) -> None:
+        if button is save:
+            save_copy(window)
+        elif button is reopen:
+            _switch_to(window, str(project.path))
+
+    box.buttonClicked.connect(chosen)
+    box.open()
+
+
+def save_copy(window) -> None:
+    """Save the open project's last state (detached or not) to a new file."""
+    default = window.project.path.with_name(f"{window.project.path.stem}-saved.db")
+    path, _ = QFileDialog.getSaveFileName(window, "Save a copy of the project", str(default), PROJECT_FILTER)
+    if path:
+        _write_copy(window, Path(path), "Saved a copy")
 
 
 def shortcuts_text(window) -> str:

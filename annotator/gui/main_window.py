@@ -13,7 +13,7 @@ from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QPalette
 from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from annotator.core import ops
-from annotator.core.errors import AnnotatorError
+from annotator.core.errors import AnnotatorError, ProjectDetached
 from annotator.core.model import Document, Span
 from annotator.core.store import Project, SpanReader
 from annotator.gui import dialogs, document_commands, file_commands
@@ -22,6 +22,7 @@ from annotator.gui.document_list import DocumentList
 from annotator.gui.document_view import DocumentView
 from annotator.gui.label_panel import LabelPanel, heading, plain_label, with_font
 from annotator.gui.span_list import SpanList
+from annotator.gui.write_queue import WriteQueue
 
 POLL_MS = 1500
 DEFAULT_FONT_SIZE = 13
@@ -30,6 +31,9 @@ DEFAULT_FONT_SIZE = 13
 FIRST_SCREEN = 30_000  # code points: more than a window shows at once
 FIRST_PAGE = 1_000  # spans read at a time until past FIRST_SCREEN
 PAGE = 3_000  # spans: ~10 ms to read and show, so the window keeps reacting
+# A change touching more spans than this is shown by rebuilding the span
+# views once rather than span by span (see _show_bulk_change).
+BULK_CHANGE = 500
 
 
 class MainWindow(QMainWindow):
@@ -49,6 +53,12 @@ class MainWindow(QMainWindow):
         self._data_version = None
         self._reader: SpanReader | None = None  # the open document's spans still to read
         self._span_message = ""  # the status bar's description of the selected span
+        self._close_when_saved = False
+        self.writes = WriteQueue(self)
+        self.writes.pendingChanged.connect(self._show_pending)
+        self.poll_timer = QTimer(self)
+        self.poll_timer.setInterval(poll_ms)
+        self.poll_timer.timeout.connect(self.check_for_changes)
         self._build()
         self.actions = build_actions(self)
         build_menus(self, self.actions)
@@ -56,9 +66,6 @@ class MainWindow(QMainWindow):
         self.set_project(project, user)
         # Another process (a second window, a CLI import) may change the
         # project: notice it by polling and whenever the window is activated.
-        self.poll_timer = QTimer(self)
-        self.poll_timer.setInterval(poll_ms)
-        self.poll_timer.timeout.connect(self.check_for_changes)
         self.poll_timer.start()
 
     # ------------------------------------------------------------- layout
@@ -102,7 +109,18 @@ class MainWindow(QMainWindow):
         self.read_only_label.setPalette(badge)
         self.read_only_label.setAutoFillBackground(True)
         self.read_only_label.setContentsMargins(8, 1, 8, 1)
+        self.detached_label = plain_label("Project file replaced: nothing is being saved", self)
+        self.detached_label.setFont(self.read_only_label.font())
+        self.detached_label.setPalette(badge)
+        self.detached_label.setAutoFillBackground(True)
+        self.detached_label.setContentsMargins(8, 1, 8, 1)
+        self.detached_label.hide()
+        self.pending_label = plain_label("", self)
+        with_font(self.pending_label, weight=QFont.Weight.DemiBold)
+        self.pending_label.hide()
         bar = self.statusBar()
+        bar.addPermanentWidget(self.pending_label)
+        bar.addPermanentWidget(self.detached_label)
         bar.addPermanentWidget(self.read_only_label)
         bar.addPermanentWidget(self.user_label)
         bar.addPermanentWidget(self.path_label)
@@ -120,7 +138,12 @@ class MainWindow(QMainWindow):
         self._stop_loading()  # before its project closes under it
         if project is not self.project:
             self.project.close()
+        # Writes never wait for the lock on this thread (see write_queue).
+        project.wait_for_lock = False
         self.project = project
+        self.detached_label.hide()
+        if not self.poll_timer_running():
+            self.poll_timer.start()
         if user is not None:
             self.user = user
         self.undo_stack.clear()
@@ -284,10 +307,19 @@ class MainWindow(QMainWindow):
         # "[*]" in a window title is Qt's modified-marker placeholder.
         self.setWindowTitle(" — ".join(parts).replace("[*]", "[[*]]"))
 
+    def poll_timer_running(self) -> bool:
+        return self.poll_timer.isActive()
+
     def check_for_changes(self) -> bool:
         """Reload what another connection changed; True if anything did."""
+        if self.project.detached is not None:
+            return False
         try:
+            self.project.check_file()
             version = self.project.data_version()
+        except ProjectDetached:
+            self._detached()
+            return False
         except Exception:  # the project was closed under us (shutdown)
             return False
         if version == self._data_version:
@@ -305,20 +337,55 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ tagging
 
-    def _commit(self, operation, *args) -> ops.Change | None:
-        """Run one core operation (it commits before returning), then show it."""
+    def _commit(self, operation, *args, then=None, failed=None) -> None:
+        """Save one core operation, then show it and call `then(change)`:
+        at once when no other program is writing, else when the write
+        queue has saved it (see write_queue). `failed(error)` runs instead
+        if it could not be saved, after the error is shown."""
         self.finish_loading()
         if self.project.read_only:
             dialogs.error(self, "Read-only project", f"{self.project.path} is open read-only; "
                           "nothing can be changed.")
-            return None
-        try:
-            change = operation(self.project, *args)
-        except AnnotatorError as e:
-            dialogs.error(self, "Not saved", str(e))
-            return None
-        self._show_change(change)
-        return change
+            return
+
+        def saved(change):
+            self._show_change(change)
+            if then is not None:
+                then(change)
+
+        def not_saved(error):
+            self._not_saved(error)
+            if failed is not None:
+                failed(error)
+
+        self.writes.submit(self.project, operation, args, saved, not_saved)
+
+    def _detached(self) -> None:
+        """The project file was moved, replaced or lost its -wal under us:
+        stop reading and writing it, say so once, and offer the way out."""
+        if self.detached_label.isVisible():
+            return
+        self.poll_timer.stop()
+        self.detached_label.show()
+        file_commands.explain_detached(self)
+
+    def _not_saved(self, error: AnnotatorError) -> None:
+        if isinstance(error, ProjectDetached):
+            self._detached()
+            return
+        dialogs.error(self, "Not saved", str(error))
+
+    def _show_pending(self, n: int) -> None:
+        """The status bar says how many changes wait for another program's
+        write lock; none of them is shown as saved until it is."""
+        self.pending_label.setVisible(n > 0)
+        if n:
+            self.pending_label.setText(f"Saving {n} change{'s' if n != 1 else ''}… waiting for "
+                                       "another program that is writing to this project")
+        elif self._close_when_saved:
+            self.close()
+        else:
+            self.statusBar().showMessage("Saved.", 3000)
 
     def _show_change(self, change: ops.Change) -> None:
         if not change.removed and not change.added:
@@ -331,6 +398,9 @@ class MainWindow(QMainWindow):
                 count = self.documents.model.rows[row].span_count + mine
                 self.documents.model.update(doc_id, span_count=count)
         if self.doc is None or self.doc.id not in change.doc_ids:
+            return
+        if len(change.removed) + len(change.added) > BULK_CHANGE:
+            self._show_bulk_change(change)
             return
         self.view.apply_change(change.removed, change.added)
         model = self.span_list.span_model
@@ -345,8 +415,20 @@ class MainWindow(QMainWindow):
                 self.counts[span.label] += 1
         self.labels_panel.set_counts(self.counts)
 
-    def _record(self, change: ops.Change | None) -> None:
-        if change and (change.added or change.removed):
+    def _show_bulk_change(self, change: ops.Change) -> None:
+        """Tag-all's thousands of spans: rebuild the index and list once
+        (one sort) instead of thousands of list inserts, each moving every
+        row after it (69,000 matches: minutes)."""
+        removed = {span.id for span in change.removed}
+        spans = [s for s in self.view.index if s.id not in removed]
+        spans += [s for s in change.added if s.doc_id == self.doc.id]
+        spans.sort()
+        self._doc_spans = spans
+        self.view.set_spans(spans)
+        self._refresh_span_views()
+
+    def _record(self, change: ops.Change) -> None:
+        if change.added or change.removed:
             self.undo_stack.append(change)
             self.redo_stack.clear()
 
@@ -368,28 +450,30 @@ class MainWindow(QMainWindow):
             if existing:
                 self._select(existing[0].id)
                 return
-            change = self._commit(ops.add_span, self.doc.id, self.user, label, start, end)
+            self._commit(ops.add_span, self.doc.id, self.user, label, start, end, then=self._tagged)
         elif span is not None and span.annotator == self.user:
-            change = self._commit(ops.relabel_span, span.id, label)
+            self._commit(ops.relabel_span, span.id, label, then=self._tagged)
         elif span is not None:
             self.statusBar().showMessage(f"That span is {span.annotator}'s; only your own spans can be changed.", 5000)
             return
         else:
             self.statusBar().showMessage("Select some text first (drag, double-click, or Shift+arrows).", 5000)
-            return
-        self._record(change)
-        if change and change.added:
-            self._select(change.added[0].id)
-            self._mark_started()
 
-    def _mark_started(self) -> None:
+    def _tagged(self, change: ops.Change) -> None:
+        self._record(change)
+        if change.added:
+            if self.doc is not None and change.added[0].doc_id == self.doc.id:
+                self._select(change.added[0].id)
+            self._mark_started(change.added[0].doc_id)
+
+    def _mark_started(self, doc_id: int) -> None:
         """A document you have tagged in is no longer 'new' to you."""
-        if self.project.status(self.doc.id, self.user) == "new":
-            try:
-                ops.set_status(self.project, self.doc.id, self.user, "in progress")
-            except AnnotatorError:
-                return  # the span is saved; the status is a convenience
-            self.documents.model.update(self.doc.id, status="in progress")
+        if self.project.status(doc_id, self.user) != "new":
+            return
+        self.writes.submit(
+            self.project, ops.set_status, (doc_id, self.user, "in progress"),
+            lambda _previous: self.documents.model.update(doc_id, status="in progress"),
+            lambda _error: None)  # the span is saved; the status is a convenience
 
     def remove_selected_span(self) -> None:
         span = self.selected_span()
@@ -399,7 +483,7 @@ class MainWindow(QMainWindow):
         if span.annotator != self.user:
             self.statusBar().showMessage(f"That span is {span.annotator}'s; only your own spans can be removed.", 5000)
             return
-        self._record(self._commit(ops.remove_span, span.id))
+        self._commit(ops.remove_span, span.id, then=self._record)
         self._select(None)
 
     def undo(self) -> None:
@@ -412,15 +496,21 @@ class MainWindow(QMainWindow):
         if not source:
             self.statusBar().showMessage(empty, 3000)
             return
+        if self.writes.pending:
+            # Which change comes next is only known once those are saved.
+            self.statusBar().showMessage("Wait until the changes being saved are saved.", 5000)
+            return
         change = source.pop()
         doc_ids = change.doc_ids
         if self.doc is None or self.doc.id not in doc_ids:
             self.open_document(next(iter(doc_ids)))
-        done = self._commit(ops.apply, change.inverse())
-        if done is None:
-            return
-        target.append(done)
-        self._select(done.added[0].id if done.added else None)
+
+        def done(applied: ops.Change) -> None:
+            target.append(applied)
+            self._select(applied.added[0].id if applied.added else None)
+
+        # A failed undo keeps its entry: it can be tried again.
+        self._commit(ops.apply, change.inverse(), then=done, failed=lambda _error: source.append(change))
 
     def tag_all_occurrences(self) -> None:
         """Give every other occurrence of the selected span's text (as a
@@ -438,11 +528,17 @@ class MainWindow(QMainWindow):
             pattern += r"(?!\w)"
         new = [Span(m.start(), m.end(), span.label, self.user, span.doc_id)
                for m in re.finditer(pattern, self.view.text) if m.start() != span.start]
-        change = self._commit(ops.add_spans, new) if new else None
-        self._record(change)
-        count = len(change.added) if change else 0
-        self.statusBar().showMessage(f"Tagged {count} more occurrence{'s' if count != 1 else ''} "
-                                     f"as {span.label}.", 5000)
+
+        def done(change: ops.Change) -> None:
+            self._record(change)
+            count = len(change.added)
+            self.statusBar().showMessage(f"Tagged {count} more occurrence{'s' if count != 1 else ''} "
+                                         f"as {span.label}.", 5000)
+
+        if new:
+            self._commit(ops.add_spans, new, then=done)
+        else:
+            done(ops.Change())
 
     def select_next_span(self, step: int = 1) -> None:
         """Walk through your own spans in text order (from the cursor if
@@ -519,6 +615,7 @@ class MainWindow(QMainWindow):
     open_project = file_commands.open_project
     import_files = file_commands.import_files
     export_jsonl = file_commands.export_jsonl
+    backup_project = file_commands.backup_project
     show_shortcuts = file_commands.show_shortcuts
     show_about = file_commands.show_about
 
@@ -551,6 +648,14 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event):
+        if self.writes.pending:
+            # Closing now would drop changes the user was told are being
+            # saved: close once they are (or are reported not saved).
+            self._close_when_saved = True
+            self.statusBar().showMessage("Closing once the changes being saved are saved…")
+            event.ignore()
+            return
+        self.writes.stop()
         self.poll_timer.stop()
         self._stop_loading()
         self.save_settings()

@@ -506,3 +506,21 @@ def test_writing_while_a_span_reader_is_open_is_refused(project_path):
         reader.close()
         ops.add_span(p, 1, "ann", "date", 10, 12)
         assert len(p.spans(1)) == 3
+
+
+def test_an_upgrade_whose_optional_index_fails_still_opens(project_path, monkeypatch):
+    """The index for paged reading is built after the upgrade commits; if it
+    cannot be (a full disk), the upgraded project must still open and read."""
+    _make_old_project(project_path)
+    from annotator.core import store
+
+    def disk_full(conn):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(store.migrations, "add_read_indexes", disk_full)
+    with Project.open(project_path) as p:
+        assert migrations.applied(p.conn) == LATEST
+        assert p.document_count() >= 0 and p.labels()
+    monkeypatch.undo()
+    with Project.open(project_path) as p:  # and gets the index next time
+        assert not migrations.missing_read_indexes(p.conn)

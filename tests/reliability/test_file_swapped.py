@@ -167,3 +167,16 @@ def test_a_replaced_project_can_still_be_saved_elsewhere_whole(tmp_path):
     project.close()
     assert integrity(rescued) == "ok"
     assert spans_as_text(rescued) == mine
+
+
+def test_between_changes_the_wal_holds_nothing_to_replay(tmp_path):
+    """SQLite replays every frame of a -wal it finds beside a file nobody
+    has open, so frames left in p.db-wal would be replayed onto whatever
+    file is put at p.db next; each commit empties it."""
+    db = tmp_path / "p.db"
+    project = _project_with_tags(db, "mine", 3)
+    wal = Path(f"{db}-wal")
+    assert wal.exists() and wal.stat().st_size == 0
+    _try_to_tag(project)
+    assert wal.stat().st_size == 0
+    project.close()

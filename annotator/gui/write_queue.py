@@ -1,0 +1,123 @@
+"""The window's changes, saved without ever freezing the window.
+
+A change is first tried at once on the GUI thread, with a project that does
+not wait for the write lock: when no other program is writing (nearly
+always) it commits in a few milliseconds, exactly as before. When another
+program holds the lock (a long import from the command line), the change
+goes to a worker thread with its own connection to the same file, which
+waits for the lock there (up to the store's BUSY_TIMEOUT_SECONDS). Until it
+commits, the change is pending: the window says so and does not show it as
+saved. Changes made meanwhile queue behind it in order. If it cannot commit,
+it is reported not saved and nothing of it is shown.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, Signal
+
+from annotator.core.errors import AnnotatorError, ProjectBusy, ProjectError
+from annotator.core.store import Project
+
+
+@dataclass
+class _Job:
+    project: Project  # the window's project when the change was made
+    operation: Callable[..., Any]
+    args: tuple
+    saved: Callable[[Any], None]
+    failed: Callable[[AnnotatorError], None]
+
+
+class WriteQueue(QObject):
+    # (job, result, error), emitted on the worker thread, delivered on the GUI thread.
+    _done = Signal(object, object, object)
+    # How many changes are waiting to be saved.
+    pendingChanged = Signal(int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.pending = 0
+        self._jobs: queue.Queue[_Job | None] = queue.Queue()
+        self._worker: threading.Thread | None = None
+        self._done.connect(self._finish)
+
+    def submit(self, project: Project, operation: Callable[..., Any], args: tuple,
+               saved: Callable[[Any], None], failed: Callable[[AnnotatorError], None]) -> None:
+        """Save `operation(project, *args)`; then call `saved(result)`, or
+        `failed(error)` if it could not be saved. Both run on the GUI
+        thread, possibly before this returns."""
+        if self.pending == 0:
+            project.wait_for_lock = False
+            try:
+                result = operation(project, *args)
+            except ProjectBusy:
+                pass  # another program is writing: wait for it off this thread
+            except AnnotatorError as e:
+                failed(e)
+                return
+            else:
+                saved(result)
+                return
+        self.pending += 1
+        self.pendingChanged.emit(self.pending)
+        self._jobs.put(_Job(project, operation, args, saved, failed))
+        if self._worker is None or not self._worker.is_alive():
+            self._worker = threading.Thread(target=self._work, name="annotator-writes", daemon=True)
+            self._worker.start()
+
+    def stop(self) -> None:
+        """End the worker once the changes already queued are done."""
+        if self._worker is not None and self._worker.is_alive():
+            self._jobs.put(None)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the worker has finished (tests, and closing)."""
+        if self._worker is not None:
+            self._worker.join(timeout)
+            return not self._worker.is_alive()
+        return True
+
+    def _work(self) -> None:
+        """The worker thread: one connection per project file, which waits
+        for the write lock as long as the store allows."""
+        connections: dict[Project, Project] = {}
+        try:
+            while (job := self._jobs.get()) is not None:
+                try:
+                    own = connections.get(job.project)
+                    if own is None:
+                        own = connections[job.project] = _second_connection(job.project)
+                    result, error = job.operation(own, *job.args), None
+                except AnnotatorError as e:
+                    result, error = None, e
+                except Exception as e:  # a bug: report it as not saved, keep the thread
+                    result, error = None, AnnotatorError(f"the change could not be saved: {e!r}")
+                self._done.emit(job, result, error)
+        finally:
+            for own in connections.values():
+                own.close()
+
+    def _finish(self, job: _Job, result: Any, error: AnnotatorError | None) -> None:
+        self.pending -= 1
+        self.pendingChanged.emit(self.pending)
+        if error is not None:
+            job.failed(error)
+        else:
+            job.saved(result)
+
+
+def _second_connection(project: Project) -> Project:
+    """Another connection to the file `project` opened, for the worker; a
+    file that is no longer the same one is refused, not written."""
+    project.check_file()
+    own = Project.open(project.path)
+    if own.identity is None or project.identity is None or own.identity.file != project.identity.file:
+        own.close()
+        raise ProjectError(f"{project.path}: the project file was replaced while the change waited; "
+                           "it was not saved")
+    return own

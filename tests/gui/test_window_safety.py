@@ -1,0 +1,149 @@
+"""The window against the ways a project was lost when it was attacked on
+purpose: exporting over the project, the file replaced under an open
+window, another program holding the write lock, and tag-all on a big text."""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from annotator.core import store
+from annotator.core.store import Project
+from tests.core.helpers import integrity, snapshot, spans_as_text
+from tests.gui.conftest import add_document
+from tests.gui.test_file_commands import boxes, patch_dialog
+from tests.gui.test_tagging import TRICKY, select
+
+
+def _tag(window, qtbot, needle, key=Qt.Key.Key_1):
+    start = TRICKY.index(needle)
+    select(window.view, TRICKY, start, start + len(needle))
+    qtbot.keyClick(window.view, key)
+
+
+@pytest.mark.parametrize("target", ["", "-wal", "-shm", "other"])
+def test_export_from_the_window_never_writes_over_a_project(project, project_path, make_window, monkeypatch,
+                                                            qtbot, tmp_path, target):
+    doc_id = add_document(project, "tricky", TRICKY)
+    window = make_window(project, doc_id=doc_id)
+    _tag(window, qtbot, "Xi Jinping")
+    if target == "other":
+        Project.open(tmp_path / "other.db").close()
+        chosen = tmp_path / "other.db"
+    else:
+        chosen = project_path.with_name(project_path.name + target)
+    before = chosen.read_bytes()
+    patch_dialog(monkeypatch, "getSaveFileName", (str(chosen), ""))
+    window.actions["export_jsonl"].trigger()
+    [box] = boxes(window)
+    assert "Export failed" in box.windowTitle() and str(chosen) in box.text()
+    assert "Exported" not in window.statusBar().currentMessage()
+    if target != "-shm":  # SQLite itself rewrites the -shm as the window reads
+        assert chosen.read_bytes() == before
+    box.close()
+    start = TRICKY.index("July 11, 1961")
+    select(window.view, TRICKY, start, start + len("July 11, 1961"))
+    window.apply_label("date")  # the project still works
+    assert len(spans_as_text(project_path)) == 2 and integrity(project_path) == "ok"
+
+
+def _detached_box(window):
+    return [b for b in window.findChildren(QMessageBox) if b.objectName() == "detachedBox" and b.isVisible()]
+
+
+def test_a_project_replaced_under_the_window_is_noticed_and_left_alone(project, project_path, make_window,
+                                                                       qtbot, tmp_path, monkeypatch):
+    doc_id = add_document(project, "tricky", TRICKY)
+    window = make_window(project, doc_id=doc_id)
+    _tag(window, qtbot, "Xi Jinping")
+    mine = spans_as_text(project_path)
+    other = tmp_path / "other.db"
+    with Project.open(other) as p:
+        add_document(p, "other", "another project's text")
+    before = snapshot(other)
+
+    os.replace(other, project_path)  # a restore from elsewhere, or a sync tool
+    window.check_for_changes()  # the poll
+    [box] = _detached_box(window)
+    assert "replaced" in box.text() and str(project_path) in box.text()
+    assert window.detached_label.isVisible()
+    _tag(window, qtbot, "July 11, 1961", Qt.Key.Key_3)  # refused, not written anywhere
+    assert window.view.index.get(None) is None and len(window.project.spans(doc_id, "alice")) == 1
+    assert snapshot(project_path) == before and integrity(project_path) == "ok"
+
+    # "Save a copy…" writes what the window holds, whole, elsewhere.
+    saved = tmp_path / "saved.db"
+    patch_dialog(monkeypatch, "getSaveFileName", (str(saved), ""))
+    [save] = [b for b in box.buttons() if b.text() == "Save a copy…"]
+    save.click()
+    assert spans_as_text(saved) == mine and integrity(saved) == "ok"
+    assert snapshot(project_path) == before
+
+
+def test_the_window_never_waits_for_another_programs_write_lock(project, project_path, make_window, qtbot):
+    doc_id = add_document(project, "tricky", TRICKY)
+    window = make_window(project, doc_id=doc_id)
+    holder = sqlite3.connect(project_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # a long import from the command line
+    try:
+        _tag(window, qtbot, "Xi Jinping")  # returns at once: the GUI thread did not wait
+        assert window.pending_label.isVisible() and "Saving 1 change" in window.pending_label.text()
+        assert spans_as_text(project_path) == set()
+        assert not any(s.annotator == "alice" for s in window.view.index)  # not shown as saved
+        _tag(window, qtbot, "July 11, 1961", Qt.Key.Key_3)  # queues behind the first
+        assert "Saving 2 changes" in window.pending_label.text()
+    finally:
+        holder.execute("COMMIT")
+        holder.close()
+    qtbot.waitUntil(lambda: window.writes.pending == 0, timeout=20_000)
+    assert not window.pending_label.isVisible()
+    assert {(t, label) for _, _, label, _, _, t in spans_as_text(project_path)} == {
+        ("Xi Jinping", "actor"), ("July 11, 1961", "date")}
+    shown = sorted(TRICKY[s.start:s.end] for s in window.view.index if s.annotator == "alice")
+    assert shown == ["July 11, 1961", "Xi Jinping"]
+    window.undo()  # the queue's changes are on the undo stack in order
+    assert {t for *_, t in spans_as_text(project_path)} == {"Xi Jinping"}
+
+
+def test_a_change_that_cannot_get_the_lock_is_reported_not_saved(project, project_path, make_window, qtbot,
+                                                                 monkeypatch):
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_SECONDS", 0.5)  # the worker's connection waits this long
+    doc_id = add_document(project, "tricky", TRICKY)
+    window = make_window(project, doc_id=doc_id)
+    holder = sqlite3.connect(project_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        _tag(window, qtbot, "Xi Jinping")
+        qtbot.waitUntil(lambda: window.writes.pending == 0, timeout=20_000)
+        [box] = boxes(window)
+        assert box.windowTitle() == "Not saved" and "nothing was changed" in box.text()
+        assert not any(s.annotator == "alice" for s in window.view.index)
+        assert window.undo_stack == []
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert spans_as_text(project_path) == set()
+
+
+def test_tag_all_with_thousands_of_matches_shows_every_span(project, project_path, make_window, qtbot):
+    words = ["the", "cat", "and", "the", "dog"] * 1_000
+    text = " ".join(words)
+    doc_id = add_document(project, "many", text)
+    window = make_window(project, doc_id=doc_id)
+    select(window.view, text, 0, 3)
+    qtbot.keyClick(window.view, Qt.Key.Key_1)
+    window.tag_all_occurrences()
+    expected = {(m.start(), m.end()) for m in re.finditer(r"\bthe\b", text)}
+    assert len(expected) == 2_000
+    assert {(s.start, s.end) for s in project.spans(doc_id, "alice")} == expected
+    assert {(s.start, s.end) for s in window.view.index} == expected
+    assert {(s.start, s.end) for s in window.span_list.span_model.spans} == expected
+    assert window.counts["actor"] == 2_000
+    window.undo()  # one step takes them all back
+    assert [(s.start, s.end) for s in project.spans(doc_id, "alice")] == [(0, 3)]
+    assert len(window.span_list.span_model.spans) == 1
