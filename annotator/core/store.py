@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import secrets
 import shutil
 import sqlite3
 import tempfile
@@ -88,6 +89,14 @@ class Project:
         self._opened: FileIdentity | None = None
         # Why the file at `path` is no longer the one opened (then never written).
         self.detached: str | None = None
+        # What tells an overwrite in place (see _watch_contents).
+        self._file_id = 0
+        self._seen_version: int | None = None
+        self._stamp: tuple[int, int] | None = None
+        self._overwritten = False
+        # Counts reconnections after a rewrite in place: data_version of a
+        # new connection says nothing about what the old one had seen.
+        self.reconnects = 0
 
     # ---------------------------------------------------------------- opening
 
@@ -131,6 +140,7 @@ class Project:
             raise
         if not read_only:
             project._opened = FileIdentity.of(path)
+            project._watch_contents()
         return project
 
     @property
@@ -360,6 +370,8 @@ class Project:
                 self.conn.execute("ROLLBACK")
             raise
         self._checkpoint()
+        if self._stamp is not None:
+            self._stamp = _stamp(self.path)  # our own checkpoint changed the file
 
     def _begin_immediate(self) -> None:
         if not self.wait_for_lock:
@@ -402,17 +414,75 @@ class Project:
     def check_file(self) -> None:
         """Raise ProjectDetached if the file at `path` is no longer the one
         this project opened: moved or deleted, replaced by another file
-        (a restore, a sync tool), or its -wal file deleted or replaced.
+        (a restore, a sync tool), its -wal file deleted or replaced, or its
+        bytes overwritten in place by another database (`cp other.db p.db`).
         SQLite keeps using what it opened, so writing on would put changes
-        where no one will find them, or replay them onto another database.
-        Costs two stat calls; once detached, always detached."""
+        where no one will find them, or into another database. Costs three
+        stat calls and two PRAGMAs; once detached, always detached."""
         if self.detached is None and self._opened is not None:
-            self.detached = self._opened.problem(self.path)
+            self.detached = self._opened.problem(self.path) or self._contents_problem()
         if self.detached is not None:
+            rescue = ("What this program saved to it is no longer on disk: use your last backup "
+                      "or export" if self._overwritten else
+                      "Save a copy of what this program holds (it is complete up to now)")
             raise ProjectDetached(
                 f"{self.path}: {self.detached} while this program had it open. To protect both "
-                "files, nothing more is saved to it. Save a copy of what this program holds "
-                "(it is complete up to now), or open the project again.")
+                f"files, nothing more is saved to it. {rescue}, or open the project again.")
+
+    @property
+    def can_save_copy(self) -> bool:
+        """Whether `backup` can still copy what this project saved: not once
+        its file was overwritten in place."""
+        return not self._overwritten
+
+    def _watch_contents(self) -> None:
+        """Give the file a random id in its header (PRAGMA user_version,
+        unused otherwise) and note its size and time: an overwrite in place
+        keeps the inode, so only its bytes tell (see _contents_problem)."""
+        self._file_id = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if not self._file_id:
+            self._file_id = secrets.randbelow(2**31 - 1) + 1
+            try:
+                with self.write() as conn:
+                    conn.execute(f"PRAGMA user_version = {int(self._file_id)}")
+            except ProjectError:
+                self._file_id = 0  # not now (locked, disk full): watched from the next open
+        self._seen_version = self.data_version()
+        self._stamp = _stamp(self.path)
+
+    def _contents_problem(self) -> str | None:
+        """Why the file's bytes are no longer this project's, or None. Only
+        checkpoints write the main file (each commit is checkpointed), and
+        each follows a commit, which changes data_version: a file that
+        changed while data_version did not was written by something else.
+        Its header says whether it is still this project (a copy of it put
+        back: reconnect, dropping SQLite's now stale page cache) or not."""
+        if not self._file_id:
+            return None
+        before = self.data_version()
+        stamp = _stamp(self.path)
+        after = self.data_version()
+        if before != self._seen_version or after != before:
+            self._seen_version, self._stamp = after, stamp
+            return None
+        if stamp == self._stamp:
+            return None
+        if _header_user_version(self.path) != self._file_id:
+            self._overwritten = True
+            return "the project file was overwritten with another database"
+        # The same project's bytes, rewritten (a restore from a copy of it,
+        # or a checkpoint we could not tell apart): read it afresh, once no
+        # page of spans is still being read from the old connection.
+        if any(not reader.done for reader in self._readers):
+            return None
+        self.conn.close()
+        self.conn = _connect(self.path, read_only=False)
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        self.conn.execute("PRAGMA synchronous = FULL")
+        self._labels = None
+        self.reconnects += 1
+        self._seen_version, self._stamp = self.data_version(), stamp
+        return None
 
     def backup(self, dest: sqlite3.Connection) -> None:
         """Copy this project, a consistent snapshot with everything still in
@@ -420,6 +490,9 @@ class Project:
         on writing). A detached project is copied from the file it opened,
         not from what its path names now (whose -wal may have become
         another database's)."""
+        if self._overwritten:
+            raise ProjectError(f"{self.path}: was overwritten in place by another database; what this "
+                               "program saved to it is no longer on disk. Use your last backup or export.")
         if self.detached is None or not self._opened.moved(self.path):
             self.conn.backup(dest)
             return
@@ -648,6 +721,26 @@ def _inode(path: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return (st.st_dev, st.st_ino)
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns)
+
+
+def _header_user_version(path: Path) -> int | None:
+    """PRAGMA user_version as the file on disk says (header bytes 60-63),
+    read past SQLite and its page cache."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(60)
+            raw = f.read(4)
+    except OSError:
+        return None
+    return int.from_bytes(raw, "big", signed=True) if len(raw) == 4 else None
 
 
 def _open_descriptors() -> list[str]:

@@ -122,12 +122,17 @@ def explain_detached(window) -> None:
                       window)
     box.setObjectName("detachedBox")
     box.setTextFormat(dialogs.PLAIN)
+    if project.can_save_copy:
+        rescue = ("Everything saved until now is kept in the file this window opened.\n\n"
+                  "Save a copy of it under a new name, or open the project again to work on the "
+                  "file that is there now.")
+    else:
+        rescue = ("What this window saved was in the bytes that were overwritten: restore your last "
+                  "backup or export, or open the project again to work on the file that is there now.")
     box.setText(f"{project.path}: {project.detached} while this window had it open.\n\n"
                 "To protect both files, this window has stopped saving: changes you make now are "
-                "refused. Everything saved until now is kept in the file this window opened.\n\n"
-                "Save a copy of it under a new name, or open the project again to work on the file "
-                "that is there now.")
-    save = box.addButton("Save a copy…", QMessageBox.ButtonRole.AcceptRole)
+                f"refused. {rescue}")
+    save = box.addButton("Save a copy…", QMessageBox.ButtonRole.AcceptRole) if project.can_save_copy else None
     reopen = box.addButton("Open again", QMessageBox.ButtonRole.DestructiveRole)
     box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

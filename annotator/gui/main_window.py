@@ -150,6 +150,7 @@ class MainWindow(QMainWindow):
         self.redo_stack.clear()
         self.doc = None
         self._data_version = project.data_version()
+        self._reconnects = project.reconnects
         self._labels = None
         self.path_label.setText(str(project.path))
         self.read_only_label.setVisible(project.read_only)
@@ -322,9 +323,9 @@ class MainWindow(QMainWindow):
             return False
         except Exception:  # the project was closed under us (shutdown)
             return False
-        if version == self._data_version:
+        if version == self._data_version and self.project.reconnects == self._reconnects:
             return False
-        self._data_version = version
+        self._data_version, self._reconnects = version, self.project.reconnects
         self.project.forget_cached()
         self._load_labels()
         self.load_documents()

@@ -147,3 +147,22 @@ def test_tag_all_with_thousands_of_matches_shows_every_span(project, project_pat
     window.undo()  # one step takes them all back
     assert [(s.start, s.end) for s in project.spans(doc_id, "alice")] == [(0, 3)]
     assert len(window.span_list.span_model.spans) == 1
+
+
+def test_a_copy_put_back_under_the_window_is_shown_as_it_is(project, project_path, make_window, qtbot,
+                                                             tmp_path):
+    """Restoring an earlier copy of the same project with `cp` rewrites the
+    file in place: the window must show the restored spans, not its own."""
+    import shutil
+
+    doc_id = add_document(project, "tricky", TRICKY)
+    window = make_window(project, doc_id=doc_id)
+    _tag(window, qtbot, "Xi Jinping")
+    earlier = tmp_path / "earlier.db"
+    shutil.copyfile(project_path, earlier)
+    _tag(window, qtbot, "July 11, 1961", Qt.Key.Key_3)
+    shutil.copyfile(earlier, project_path)
+    assert window.check_for_changes()
+    assert not window.detached_label.isVisible()
+    assert [TRICKY[s.start:s.end] for s in window.view.index] == ["Xi Jinping"]
+    assert [TRICKY[s.start:s.end] for s in window.span_list.span_model.spans] == ["Xi Jinping"]

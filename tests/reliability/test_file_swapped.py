@@ -180,3 +180,37 @@ def test_between_changes_the_wal_holds_nothing_to_replay(tmp_path):
     _try_to_tag(project)
     assert wal.stat().st_size == 0
     project.close()
+
+
+def test_another_database_copied_over_the_open_project_is_noticed(tmp_path):
+    """`cp other.db p.db` keeps the inode: only the bytes tell."""
+    other_path = tmp_path / "other.db"
+    _project_with_tags(other_path, "other", 3).close()
+    before = snapshot(other_path)
+    db = tmp_path / "p.db"
+    project = _project_with_tags(db, "mine", 6)
+    shutil.copyfile(other_path, db)
+    with pytest.raises(ProjectDetached, match="overwritten with another database"):
+        _try_to_tag(project)
+    assert not project.can_save_copy
+    project.close()
+    assert snapshot(db) == before and integrity(db) == "ok"
+
+
+def test_a_copy_of_the_same_project_put_back_in_place_is_read_afresh(tmp_path):
+    """Restoring yesterday's copy with `cp` is not another database: the
+    project reads the restored file (not SQLite's stale page cache) and
+    writes to it cleanly."""
+    db = tmp_path / "p.db"
+    project = _project_with_tags(db, "mine", 2)
+    saved = tmp_path / "yesterday.db"
+    shutil.copyfile(db, saved)
+    doc_id = project.document_summaries("alice")[0].id
+    for i in range(2, 8):
+        ops.add_span(project, doc_id, "alice", "actor", 5 * i, 5 * i + 4)
+    shutil.copyfile(saved, db)
+    project.check_file()  # not detached
+    assert len(project.spans(doc_id, "alice")) == 2
+    _try_to_tag(project)
+    project.close()
+    assert integrity(db) == "ok" and len(spans_as_text(db)) == 3
