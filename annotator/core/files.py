@@ -37,6 +37,48 @@ _writing: set[Path] = set()
 _writing_lock = threading.Lock()
 
 
+# Database files this process has open through SQLite, by (device, inode).
+# POSIX drops every lock a process holds on a file as soon as the process
+# closes ANY descriptor of it: a plain open() and close() of an open project
+# here would silently take SQLite's locks away, and another program closing
+# the project would then think itself the last user and delete its -wal and
+# -shm under us. So a held file is never opened outside SQLite.
+_held: dict[tuple[int, int], int] = {}
+_held_lock = threading.Lock()
+
+
+def hold(path: Path) -> tuple[int, int] | None:
+    """Note that SQLite has `path` open in this process; returns its key."""
+    key = inode(path)
+    if key is not None:
+        with _held_lock:
+            _held[key] = _held.get(key, 0) + 1
+    return key
+
+
+def release(key: tuple[int, int] | None) -> None:
+    with _held_lock:
+        if key in _held:
+            _held[key] -= 1
+            if not _held[key]:
+                del _held[key]
+
+
+def held(path: Path) -> bool:
+    """Whether SQLite has `path` open in this process (never open() it then)."""
+    key = inode(path)
+    return key is not None and key in _held
+
+
+def inode(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file `path` names (links followed), or None."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
 def this_machine() -> str:
     import socket
 
@@ -274,14 +316,16 @@ def is_project_file(path: Path, project_path: Path) -> bool:
 def is_database_file(path: Path) -> bool:
     """Whether `path` is an existing SQLite database, or the -wal, -shm or
     -journal of one (by its content or by the database beside it)."""
+    name = Path(path).name
+    bases = [Path(path).with_name(name[:-len(c)]) for c in COMPANIONS if name.endswith(c) and len(name) > len(c)]
+    if held(path) or any(held(base) for base in bases):
+        return True  # open here: known to be one, and must not be opened (see hold)
     if _head(path, 16).startswith(SQLITE_HEADER):
         return True
     head = _head(path, 8)
     if head[:4] in _WAL_MAGIC or head == _JOURNAL_MAGIC:
         return True
-    name = Path(path).name
-    return any(name.endswith(c) and len(name) > len(c)
-               and _head(Path(path).with_name(name[:-len(c)]), 16) == SQLITE_HEADER for c in COMPANIONS)
+    return any(_head(base, 16) == SQLITE_HEADER for base in bases)
 
 
 def _head(path: Path, n: int) -> bytes:

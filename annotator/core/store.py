@@ -34,6 +34,7 @@ from typing import Iterator, NamedTuple
 
 from annotator.core import labels as label_defaults
 from annotator.core.errors import ProjectBusy, ProjectDetached, ProjectError
+from annotator.core import files
 from annotator.core.files import SQLITE_HEADER, remove_abandoned, this_machine
 from annotator.core import migrations
 from annotator.core.model import (
@@ -97,6 +98,11 @@ class Project:
         # Counts reconnections after a rewrite in place: data_version of a
         # new connection says nothing about what the old one had seen.
         self.reconnects = 0
+        self._held: tuple[int, int] | None = None  # see files.hold
+        # Whether every frame this connection committed is in the main file
+        # (the last checkpoint completed): then a -wal deleted under us holds
+        # nothing of ours, and reconnecting loses nothing.
+        self._wal_clean = True
 
     # ---------------------------------------------------------------- opening
 
@@ -108,7 +114,7 @@ class Project:
         """
         path = Path(path)
         existed = path.exists() and path.stat().st_size > 0
-        if existed:
+        if existed and not files.held(path):  # (a file open here is one, and must not be open()ed)
             _check_is_sqlite(path)
         elif path.exists() and path.is_dir():
             raise ProjectError(f"{path}: is a folder, not a project file")
@@ -120,10 +126,12 @@ class Project:
                 raise ProjectError(f"{path}: cannot create the project folder: {e.strerror or e}") from None
         conn = _connect(path, read_only)
         project = cls(path, conn, read_only)
+        project._held = files.hold(path)
         try:
             project._prepare(is_new=not existed, seeds=seeds)
         except _DiskFull as e:
             conn.close()
+            files.release(project._held)
             if not existed:
                 raise ProjectError(str(e)) from None
             # Reading needs no space: open it read-only, as for a read-only
@@ -134,9 +142,11 @@ class Project:
                 raise ProjectError(str(e)) from None
             project = cls(path, reader, read_only=True)
             project.read_only_reason = "the disk is full"
+            project._held = files.hold(path)
             return project
         except BaseException:
             conn.close()
+            files.release(project._held)
             raise
         if not read_only:
             project._opened = FileIdentity.of(path)
@@ -307,6 +317,8 @@ class Project:
         # (SQLite shares one -shm mapping between a process's connections
         # to a file, so a connection kept open would hand the stale one on).
         self.conn.close()
+        files.release(self._held)
+        self._held = None
         self._opened = None  # SQLite deletes the -wal on closing: not a loss
 
     def _copy_original(self, dest: Path) -> bool:
@@ -401,7 +413,8 @@ class Project:
         try:
             self.conn.execute("PRAGMA busy_timeout = 0")
             try:
-                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                busy, _, _ = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                self._wal_clean = not busy
             finally:
                 self._restore_busy_timeout()
         except sqlite3.Error:
@@ -420,7 +433,17 @@ class Project:
         where no one will find them, or into another database. Costs three
         stat calls and two PRAGMAs; once detached, always detached."""
         if self.detached is None and self._opened is not None:
-            self.detached = self._opened.problem(self.path) or self._contents_problem()
+            self.detached = self._opened.problem(self.path)
+            if self.detached is not None and not self._opened.moved(self.path) and self._wal_clean:
+                # Only the -wal or -shm went: SQLite does that itself when
+                # another program closing the project thinks it is the last
+                # one (as after this process lost its locks, see files.hold).
+                # Nothing of ours was only there: carry on with a fresh
+                # connection rather than stop saving.
+                self.detached = None
+                self._reconnect()
+            if self.detached is None:
+                self.detached = self._contents_problem()
         if self.detached is not None:
             rescue = ("What this program saved to it is no longer on disk: use your last backup "
                       "or export" if self._overwritten else
@@ -467,7 +490,7 @@ class Project:
             return None
         if stamp == self._stamp:
             return None
-        if _header_user_version(self.path) != self._file_id:
+        if _header_user_version(self.path, self.conn) != self._file_id:
             self._overwritten = True
             return "the project file was overwritten with another database"
         # The same project's bytes, rewritten (a restore from a copy of it,
@@ -475,14 +498,25 @@ class Project:
         # page of spans is still being read from the old connection.
         if any(not reader.done for reader in self._readers):
             return None
+        self._reconnect()
+        return None
+
+    def _reconnect(self) -> None:
+        """A new connection to the same file: no page cache, and a -wal and
+        -shm of its own if the old ones were deleted. Closing the old one
+        copies nothing (every commit of ours is in the main file) and, if
+        another program has the file open, deletes nothing either."""
+        for reader in list(self._readers):
+            reader.close()
         self.conn.close()
         self.conn = _connect(self.path, read_only=False)
         self.conn.execute("PRAGMA foreign_keys = ON")
+        self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = FULL")
         self._labels = None
         self.reconnects += 1
-        self._seen_version, self._stamp = self.data_version(), stamp
-        return None
+        self._opened = FileIdentity.of(self.path)
+        self._seen_version, self._stamp = self.data_version(), _stamp(self.path)
 
     def backup(self, dest: sqlite3.Connection) -> None:
         """Copy this project, a consistent snapshot with everything still in
@@ -693,21 +727,21 @@ class FileIdentity(NamedTuple):
 
     @classmethod
     def of(cls, path: Path) -> "FileIdentity":
-        return cls(_inode(path), _inode(Path(f"{path}-wal")))
+        return cls(files.inode(path), files.inode(_wal_path(path)))
 
     def moved(self, path: Path) -> bool:
         """Whether `path` no longer names the file itself."""
-        return _inode(path) != self.file
+        return files.inode(path) != self.file
 
     def problem(self, path: Path) -> str | None:
         """Why `path` is no longer this file (or its -wal), or None."""
-        now = _inode(path)
+        now = files.inode(path)
         if now is None:
             return "the project file was moved, renamed or deleted"
         if now != self.file:
             return "the project file was replaced by another file"
         if self.wal is not None:
-            wal = _inode(Path(f"{path}-wal"))
+            wal = files.inode(_wal_path(path))
             if wal is None:
                 return "the project's -wal file was deleted"
             if wal != self.wal:
@@ -715,12 +749,9 @@ class FileIdentity(NamedTuple):
         return None
 
 
-def _inode(path: Path) -> tuple[int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_dev, st.st_ino)
+def _wal_path(path: Path) -> Path:
+    # SQLite names the -wal after the real file when the project is a link.
+    return Path(f"{os.path.realpath(path)}-wal")
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:
@@ -731,16 +762,19 @@ def _stamp(path: Path) -> tuple[int, int] | None:
     return (st.st_size, st.st_mtime_ns)
 
 
-def _header_user_version(path: Path) -> int | None:
-    """PRAGMA user_version as the file on disk says (header bytes 60-63),
-    read past SQLite and its page cache."""
+def _header_user_version(path: Path, conn: sqlite3.Connection) -> int | None:
+    """PRAGMA user_version as the file on disk says it, past `conn`'s page
+    cache: read by a new connection (never by open(), see files.hold)."""
     try:
-        with open(path, "rb") as f:
-            f.seek(60)
-            raw = f.read(4)
-    except OSError:
+        fresh = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+    except sqlite3.Error:
         return None
-    return int.from_bytes(raw, "big", signed=True) if len(raw) == 4 else None
+    try:
+        return fresh.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.Error:
+        return None  # not a database any more: not ours
+    finally:
+        fresh.close()
 
 
 def _open_descriptors() -> list[str]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QInputDialog, QMessageBox, QPlainTextEdit,
+from PySide6.QtGui import QAbstractFileIconProvider, QFontDatabase
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog,
+                               QFileIconProvider, QInputDialog, QMessageBox, QPlainTextEdit,
                                QVBoxLayout, QWidget)
 
 from annotator.core.model import name_problem, normalize_name
@@ -21,7 +22,8 @@ Select a span    click it (click again for the span around it),
 Relabel span     the new label's key while the span is selected
 Remove span      Delete or Backspace
 
-Everything is saved the moment you do it; there is no Save."""
+Everything is saved the moment you do it (if another program is
+writing to the project, as soon as it is done); there is no Save."""
 
 
 def message(parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str,
@@ -90,3 +92,57 @@ def ask_annotator(parent, current: str, known: list[str]) -> str | None:
     if problem:
         raise ValueError(problem)
     return name
+
+
+class _NamesOnlyIcons(QAbstractFileIconProvider):
+    """File and folder icons, and a type from the name alone. Qt's own
+    provider (and the platform's native dialog) opens each file to sniff its
+    type, and on POSIX closing any descriptor of the open project drops all
+    of this process's SQLite locks on it (see core.files.hold)."""
+
+    def __init__(self):
+        super().__init__()
+        self._standard = QFileIconProvider()
+
+    def icon(self, what):
+        if isinstance(what, QAbstractFileIconProvider.IconType):
+            return self._standard.icon(what)
+        kind = QAbstractFileIconProvider.IconType.Folder if what.isDir() else QAbstractFileIconProvider.IconType.File
+        return self._standard.icon(kind)
+
+    def type(self, info) -> str:
+        if info.isDir():
+            return "Folder"
+        return f"{info.suffix()} file" if info.suffix() else "File"
+
+
+def _file_dialog(parent, title: str, start: str, filters: str, mode: QFileDialog.FileMode,
+                 saving: bool) -> QFileDialog:
+    dialog = QFileDialog(parent, title, start, filters)
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
+    dialog.setIconProvider(_NamesOnlyIcons())
+    dialog.setFileMode(mode)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave if saving else QFileDialog.AcceptMode.AcceptOpen)
+    if saving and start:
+        dialog.selectFile(start)
+    return dialog
+
+
+# QFileDialog's static functions, without reading any file's content: the
+# same arguments and results (path or paths, and the chosen filter).
+
+def get_save_file_name(parent, title: str, start: str, filters: str) -> tuple[str, str]:
+    dialog = _file_dialog(parent, title, start, filters, QFileDialog.FileMode.AnyFile, saving=True)
+    chosen = dialog.selectedFiles() if dialog.exec() else []
+    return (chosen[0] if chosen else "", dialog.selectedNameFilter())
+
+
+def get_open_file_name(parent, title: str, start: str, filters: str) -> tuple[str, str]:
+    dialog = _file_dialog(parent, title, start, filters, QFileDialog.FileMode.ExistingFile, saving=False)
+    chosen = dialog.selectedFiles() if dialog.exec() else []
+    return (chosen[0] if chosen else "", dialog.selectedNameFilter())
+
+
+def get_open_file_names(parent, title: str, start: str, filters: str) -> tuple[list[str], str]:
+    dialog = _file_dialog(parent, title, start, filters, QFileDialog.FileMode.ExistingFiles, saving=False)
+    return (dialog.selectedFiles() if dialog.exec() else [], dialog.selectedNameFilter())

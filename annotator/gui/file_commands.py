@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from annotator import __version__
 from annotator.core.errors import AnnotatorError
@@ -20,24 +20,33 @@ PROJECT_FILTER = "Annotator projects (*.db *.annotator.db *.sqlite);;All files (
 
 
 def new_project(window) -> None:
-    path, _ = QFileDialog.getSaveFileName(window, "New project", str(Path.home() / "project.db"),
+    path, _ = dialogs.get_save_file_name(window, "New project", str(Path.home() / "project.db"),
                                           PROJECT_FILTER)
     if not path:
         return
     if Path(path).exists() and Path(path).stat().st_size > 0:
         dialogs.error(window, "New project", f"{path} already exists; use Open project to open it.")
         return
-    _switch_to(window, path)
+    _switch_to(window, path, create=True)
 
 
 def open_project(window) -> None:
-    path, _ = QFileDialog.getOpenFileName(window, "Open project", str(window.project.path.parent),
+    path, _ = dialogs.get_open_file_name(window, "Open project", str(window.project.path.parent),
                                           PROJECT_FILTER)
     if path:
         _switch_to(window, path)
 
 
-def _switch_to(window, path: str) -> None:
+def _switch_to(window, path: str, create: bool = False) -> None:
+    if not create and not (Path(path).is_file() and Path(path).stat().st_size > 0):
+        dialogs.error(window, "Cannot open project",
+                      f"{path}: there is no project there (it was moved or deleted?); nothing was "
+                      "created. Use Open project… to find it, or New project… to start one.")
+        return
+    if window.project.detached is not None:
+        # Let go of the old file first: a connection to it still open here
+        # would hand SQLite's stale state to the new one (same file).
+        window.project.close()
     try:
         project = Project.open(path)
     except AnnotatorError as e:
@@ -47,7 +56,7 @@ def _switch_to(window, path: str) -> None:
 
 
 def import_files(window) -> None:
-    paths, _ = QFileDialog.getOpenFileNames(window, "Import files", "",
+    paths, _ = dialogs.get_open_file_names(window, "Import files", "",
                                             "Text and JSONL (*.txt *.jsonl);;All files (*)")
     if not paths:
         return
@@ -74,7 +83,7 @@ def import_files(window) -> None:
 
 def export_jsonl(window) -> None:
     default = str(window.project.path.with_suffix(".jsonl"))
-    path, _ = QFileDialog.getSaveFileName(window, "Export JSONL", default, "JSONL (*.jsonl);;All files (*)")
+    path, _ = dialogs.get_save_file_name(window, "Export JSONL", default, "JSONL (*.jsonl);;All files (*)")
     if not path:
         return
     from annotator.core import exporter
@@ -95,7 +104,7 @@ def export_jsonl(window) -> None:
 def backup_project(window) -> None:
     """File > Back up project…: a complete copy, -wal included, checked."""
     default = window.project.path.with_name(f"{window.project.path.stem}-backup.db")
-    path, _ = QFileDialog.getSaveFileName(window, "Back up project", str(default), PROJECT_FILTER)
+    path, _ = dialogs.get_save_file_name(window, "Back up project", str(default), PROJECT_FILTER)
     if path:
         _write_copy(window, Path(path), "Backed up")
 
@@ -108,8 +117,9 @@ def _write_copy(window, dest: Path, done: str) -> bool:
     except AnnotatorError as e:
         dialogs.error(window, "No copy written", str(e))
         return False
-    window.statusBar().showMessage(f"{done} to {result.path}: {result.documents:,} documents, "
-                                   f"{result.spans:,} spans.", 10000)
+    window.statusBar().showMessage(
+        f"{done} to {result.path}: {result.documents:,} document{'s' if result.documents != 1 else ''}, "
+        f"{result.spans:,} span{'s' if result.spans != 1 else ''}.", 10000)
     return True
 
 
@@ -118,8 +128,8 @@ def explain_detached(window) -> None:
     and offer the two ways on: save what this window holds elsewhere, or
     open whatever is at the path now."""
     project = window.project
-    box = QMessageBox(QMessageBox.Icon.Critical, "Project file replaced", "", QMessageBox.StandardButton.NoButton,
-                      window)
+    box = QMessageBox(QMessageBox.Icon.Critical, "Project file moved or replaced", "",
+                      QMessageBox.StandardButton.NoButton, window)
     box.setObjectName("detachedBox")
     box.setTextFormat(dialogs.PLAIN)
     if project.can_save_copy:
@@ -150,7 +160,7 @@ def explain_detached(window) -> None:
 def save_copy(window) -> None:
     """Save the open project's last state (detached or not) to a new file."""
     default = window.project.path.with_name(f"{window.project.path.stem}-saved.db")
-    path, _ = QFileDialog.getSaveFileName(window, "Save a copy of the project", str(default), PROJECT_FILTER)
+    path, _ = dialogs.get_save_file_name(window, "Save a copy of the project", str(default), PROJECT_FILTER)
     if path:
         _write_copy(window, Path(path), "Saved a copy")
 

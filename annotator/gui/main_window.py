@@ -10,7 +10,7 @@ from functools import partial
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QPalette
-from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from annotator.core import ops
 from annotator.core.errors import AnnotatorError, ProjectDetached
@@ -56,6 +56,7 @@ class MainWindow(QMainWindow):
         self._close_when_saved = False
         self.writes = WriteQueue(self)
         self.writes.pendingChanged.connect(self._show_pending)
+        self.writes.savedLater.connect(lambda: self.statusBar().showMessage("Saved.", 3000))
         self.poll_timer = QTimer(self)
         self.poll_timer.setInterval(poll_ms)
         self.poll_timer.timeout.connect(self.check_for_changes)
@@ -109,11 +110,15 @@ class MainWindow(QMainWindow):
         self.read_only_label.setPalette(badge)
         self.read_only_label.setAutoFillBackground(True)
         self.read_only_label.setContentsMargins(8, 1, 8, 1)
-        self.detached_label = plain_label("Project file replaced: nothing is being saved", self)
+        # A button, so the notice can be brought back after "Not now".
+        self.detached_label = QPushButton("Project file moved or replaced: nothing is being saved "
+                                          "(click for what to do)", self)
+        self.detached_label.setFlat(True)
         self.detached_label.setFont(self.read_only_label.font())
         self.detached_label.setPalette(badge)
         self.detached_label.setAutoFillBackground(True)
-        self.detached_label.setContentsMargins(8, 1, 8, 1)
+        self.detached_label.setForegroundRole(QPalette.ColorRole.WindowText)
+        self.detached_label.clicked.connect(lambda: file_commands.explain_detached(self))
         self.detached_label.hide()
         self.pending_label = plain_label("", self)
         with_font(self.pending_label, weight=QFont.Weight.DemiBold)
@@ -371,7 +376,13 @@ class MainWindow(QMainWindow):
         file_commands.explain_detached(self)
 
     def _not_saved(self, error: AnnotatorError) -> None:
+        if self._close_when_saved:
+            # A change the user was told is being saved was not: stay open
+            # so they see it (and can save a copy, or try again).
+            self._close_when_saved = False
         if isinstance(error, ProjectDetached):
+            self.statusBar().showMessage("Not saved: the project file was moved or replaced "
+                                         "(see the red notice below).", 8000)
             self._detached()
             return
         dialogs.error(self, "Not saved", str(error))
@@ -385,8 +396,6 @@ class MainWindow(QMainWindow):
                                        "another program that is writing to this project")
         elif self._close_when_saved:
             self.close()
-        else:
-            self.statusBar().showMessage("Saved.", 3000)
 
     def _show_change(self, change: ops.Change) -> None:
         if not change.removed and not change.added:

@@ -16,17 +16,21 @@ from __future__ import annotations
 import queue
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from annotator.core.errors import AnnotatorError, ProjectBusy, ProjectError
+from annotator.core import files
+from annotator.core.errors import AnnotatorError, ProjectBusy, ProjectDetached
 from annotator.core.store import Project
 
 
 @dataclass
 class _Job:
-    project: Project  # the window's project when the change was made
+    project: Project  # the window's project when the change was made (only read on the GUI thread)
+    path: Path
+    file: tuple[int, int] | None  # the file (device, inode) it had open then
     operation: Callable[..., Any]
     args: tuple
     saved: Callable[[Any], None]
@@ -38,6 +42,8 @@ class WriteQueue(QObject):
     _done = Signal(object, object, object)
     # How many changes are waiting to be saved.
     pendingChanged = Signal(int)
+    # A change that had to wait was saved (its `saved` callback has run).
+    savedLater = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -65,7 +71,9 @@ class WriteQueue(QObject):
                 return
         self.pending += 1
         self.pendingChanged.emit(self.pending)
-        self._jobs.put(_Job(project, operation, args, saved, failed))
+        identity = project.identity
+        self._jobs.put(_Job(project, project.path, identity.file if identity else None,
+                            operation, args, saved, failed))
         if self._worker is None or not self._worker.is_alive():
             self._worker = threading.Thread(target=self._work, name="annotator-writes", daemon=True)
             self._worker.start()
@@ -85,13 +93,14 @@ class WriteQueue(QObject):
     def _work(self) -> None:
         """The worker thread: one connection per project file, which waits
         for the write lock as long as the store allows."""
-        connections: dict[Project, Project] = {}
+        connections: dict[tuple, Project] = {}
         try:
             while (job := self._jobs.get()) is not None:
                 try:
-                    own = connections.get(job.project)
+                    key = (job.path, job.file)
+                    own = connections.get(key)
                     if own is None:
-                        own = connections[job.project] = _second_connection(job.project)
+                        own = connections[key] = _second_connection(job.path, job.file)
                     result, error = job.operation(own, *job.args), None
                 except AnnotatorError as e:
                     result, error = None, e
@@ -104,20 +113,26 @@ class WriteQueue(QObject):
 
     def _finish(self, job: _Job, result: Any, error: AnnotatorError | None) -> None:
         self.pending -= 1
-        self.pendingChanged.emit(self.pending)
+        # The outcome first: a window closing once its changes are saved
+        # must know one failed before it hears that none is waiting.
         if error is not None:
             job.failed(error)
         else:
             job.saved(result)
+            self.savedLater.emit()
+        self.pendingChanged.emit(self.pending)
 
 
-def _second_connection(project: Project) -> Project:
-    """Another connection to the file `project` opened, for the worker; a
-    file that is no longer the same one is refused, not written."""
-    project.check_file()
-    own = Project.open(project.path)
-    if own.identity is None or project.identity is None or own.identity.file != project.identity.file:
+def _second_connection(path: Path, file: tuple[int, int] | None) -> Project:
+    """Another connection to the file the window had open, for the worker
+    (the window's own Project is never touched off the GUI thread); a file
+    that is no longer the same one is refused, not written."""
+    if files.inode(path) != file:  # looked at first: opening a file may write to it
+        raise ProjectDetached(f"{path}: the project file was moved or replaced while the change "
+                              "waited; it was not saved")
+    own = Project.open(path)
+    if own.identity is None or own.identity.file != file:
         own.close()
-        raise ProjectError(f"{project.path}: the project file was replaced while the change waited; "
-                           "it was not saved")
+        raise ProjectDetached(f"{path}: the project file was moved or replaced while the change "
+                              "waited; it was not saved")
     return own

@@ -4,7 +4,7 @@ open project, and errors shown as plain text naming file and line."""
 import json
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QPlainTextEdit
+from PySide6.QtWidgets import QDialog, QMessageBox, QPlainTextEdit
 
 from annotator.core.store import Project
 from tests.gui.conftest import add_document
@@ -15,8 +15,16 @@ def boxes(window):
     return [b for b in window.findChildren(QMessageBox) if b.isVisible()]
 
 
+# The window's file dialogs (annotator.gui.dialogs) mirror QFileDialog's
+# static functions, by their Qt names.
+_DIALOGS = {"getSaveFileName": "get_save_file_name", "getOpenFileName": "get_open_file_name",
+            "getOpenFileNames": "get_open_file_names"}
+
+
 def patch_dialog(monkeypatch, name, result):
-    monkeypatch.setattr(QFileDialog, name, staticmethod(lambda *args, **kwargs: result))
+    from annotator.gui import dialogs
+
+    monkeypatch.setattr(dialogs, _DIALOGS[name], lambda *args, **kwargs: result)
 
 
 def test_import_through_the_menu(project, make_window, monkeypatch, tmp_path):

@@ -6,7 +6,7 @@ from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QAction, QTextCursor, QTextDocument
 from PySide6.QtGui import Qt as QtGuiNamespace
 from PySide6.QtGui import QHelpEvent
-from PySide6.QtWidgets import (QAbstractItemView, QApplication, QFileDialog, QHeaderView, QLabel, QMessageBox,
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QHeaderView, QLabel, QMessageBox,
                                QStyledItemDelegate, QToolTip, QWidget)
 
 from tests.gui.conftest import add_document
@@ -86,7 +86,9 @@ def test_markup_in_every_user_string_is_shown_literally(project, make_window, mo
     # An error message quoting user strings (a bad file with markup in its name).
     bad = tmp_path / "<b>bad<img src=x>.jsonl"
     bad.write_text('{"text": "<b>t</b>", "spans": [[0, 1, "<i>nope</i>"]]}\n', encoding="utf-8")
-    monkeypatch.setattr(QFileDialog, "getOpenFileNames", staticmethod(lambda *a, **k: ([str(bad)], "")))
+    from annotator.gui import dialogs
+
+    monkeypatch.setattr(dialogs, "get_open_file_names", lambda *a, **k: ([str(bad)], ""))
     window.actions["import_files"].trigger()
     window.actions["about"].trigger()
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+from contextlib import contextmanager
 
 import pytest
 from PySide6.QtCore import Qt
@@ -18,6 +19,18 @@ from tests.core.helpers import integrity, snapshot, spans_as_text
 from tests.gui.conftest import add_document
 from tests.gui.test_file_commands import boxes, patch_dialog
 from tests.gui.test_tagging import TRICKY, select
+
+
+@contextmanager
+def another_program_writing(path):
+    """Hold the project's write lock, as a long import from the command line does."""
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
 
 
 def _tag(window, qtbot, needle, key=Qt.Key.Key_1):
@@ -88,18 +101,13 @@ def test_a_project_replaced_under_the_window_is_noticed_and_left_alone(project, 
 def test_the_window_never_waits_for_another_programs_write_lock(project, project_path, make_window, qtbot):
     doc_id = add_document(project, "tricky", TRICKY)
     window = make_window(project, doc_id=doc_id)
-    holder = sqlite3.connect(project_path, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")  # a long import from the command line
-    try:
+    with another_program_writing(project_path):  # a long import from the command line
         _tag(window, qtbot, "Xi Jinping")  # returns at once: the GUI thread did not wait
         assert window.pending_label.isVisible() and "Saving 1 change" in window.pending_label.text()
         assert spans_as_text(project_path) == set()
         assert not any(s.annotator == "alice" for s in window.view.index)  # not shown as saved
         _tag(window, qtbot, "July 11, 1961", Qt.Key.Key_3)  # queues behind the first
         assert "Saving 2 changes" in window.pending_label.text()
-    finally:
-        holder.execute("COMMIT")
-        holder.close()
     qtbot.waitUntil(lambda: window.writes.pending == 0, timeout=20_000)
     assert not window.pending_label.isVisible()
     assert {(t, label) for _, _, label, _, _, t in spans_as_text(project_path)} == {
@@ -115,18 +123,13 @@ def test_a_change_that_cannot_get_the_lock_is_reported_not_saved(project, projec
     monkeypatch.setattr(store, "BUSY_TIMEOUT_SECONDS", 0.5)  # the worker's connection waits this long
     doc_id = add_document(project, "tricky", TRICKY)
     window = make_window(project, doc_id=doc_id)
-    holder = sqlite3.connect(project_path, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
-    try:
+    with another_program_writing(project_path):
         _tag(window, qtbot, "Xi Jinping")
         qtbot.waitUntil(lambda: window.writes.pending == 0, timeout=20_000)
         [box] = boxes(window)
         assert box.windowTitle() == "Not saved" and "nothing was changed" in box.text()
         assert not any(s.annotator == "alice" for s in window.view.index)
         assert window.undo_stack == []
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
     assert spans_as_text(project_path) == set()
 
 
@@ -166,3 +169,56 @@ def test_a_copy_put_back_under_the_window_is_shown_as_it_is(project, project_pat
     assert not window.detached_label.isVisible()
     assert [TRICKY[s.start:s.end] for s in window.view.index] == ["Xi Jinping"]
     assert [TRICKY[s.start:s.end] for s in window.span_list.span_model.spans] == ["Xi Jinping"]
+
+
+def test_closing_with_a_change_waiting_closes_once_it_is_saved(project, project_path, make_window, qtbot):
+    doc_id = add_document(project, "tricky", TRICKY)
+    window = make_window(project, doc_id=doc_id)
+    with another_program_writing(project_path):
+        _tag(window, qtbot, "Xi Jinping")
+        window.close()
+        assert window.isVisible()  # not while a change is waiting
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=20_000)
+    assert {t for *_, t in spans_as_text(project_path)} == {"Xi Jinping"}
+
+
+def test_closing_with_a_change_that_fails_stays_open_to_say_so(project, project_path, make_window, qtbot,
+                                                               monkeypatch):
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_SECONDS", 0.5)
+    doc_id = add_document(project, "tricky", TRICKY)
+    window = make_window(project, doc_id=doc_id)
+    with another_program_writing(project_path):
+        _tag(window, qtbot, "Xi Jinping")
+        window.close()
+        qtbot.waitUntil(lambda: window.writes.pending == 0, timeout=20_000)
+        assert window.isVisible()
+        [box] = boxes(window)
+        assert box.windowTitle() == "Not saved"
+        assert window.statusBar().currentMessage() != "Saved."
+
+
+@pytest.mark.parametrize("command", ["export_jsonl", "backup_project", "open_project", "import_files"])
+def test_a_file_dialog_on_the_project_folder_keeps_sqlites_locks(project, project_path, make_window, qtbot,
+                                                                  command):
+    """Qt's own file dialog opens each file to sniff its type; closing that
+    descriptor of the open project drops this process's SQLite locks, and
+    the next program to close the project then deletes its -wal and -shm.
+    The window's dialogs read names only."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QFileDialog
+
+    from tests.reliability.test_file_swapped import _other_program_closes_last
+
+    doc_id = add_document(project, "tricky", TRICKY)
+    window = make_window(project, doc_id=doc_id)
+    _tag(window, qtbot, "Xi Jinping")
+
+    def cancel_when_listed():
+        [dialog] = [w for w in QApplication.topLevelWidgets() if isinstance(w, QFileDialog) and w.isVisible()]
+        dialog.setDirectory(str(project_path.parent))
+        QTimer.singleShot(800, dialog.reject)  # time to list (and type) every file
+
+    QTimer.singleShot(200, cancel_when_listed)
+    window.actions[command].trigger()
+    assert not _other_program_closes_last(project_path)
+    assert window.check_for_changes() is not None and not window.detached_label.isVisible()

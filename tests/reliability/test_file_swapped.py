@@ -94,23 +94,42 @@ def test_an_open_project_moved_away_keeps_every_tag_in_the_moved_file(tmp_path):
     assert spans_as_text(moved) == tags and integrity(moved) == "ok"
 
 
-def test_a_deleted_wal_is_noticed_and_a_later_import_keeps_everything(tmp_path):
+def test_a_deleted_wal_holding_nothing_of_ours_is_survived_and_nothing_is_lost(tmp_path):
+    """SQLite itself deletes -wal and -shm when another program closing the
+    project thinks it is the last one (after this process lost its locks,
+    see files.hold), and so does a clean-up script. With every commit of
+    ours in the main file, the project carries on over a fresh connection:
+    nothing is lost and a later import is kept whole."""
     db = tmp_path / "p.db"
     project = _project_with_tags(db, "mine", 6)
-    tags = spans_as_text(db)
-
     os.remove(f"{db}-wal")
     os.remove(f"{db}-shm")
-    with pytest.raises(ProjectDetached, match="-wal file was deleted"):
-        _try_to_tag(project)
+    _try_to_tag(project)  # saved, to the file at the path
     result = _cli_import(db, tmp_path, 70)
     assert result.returncode == 0, result.stderr
     assert "70 documents added" in result.stderr
-    project.close()  # the old connection must not replay its -wal over the import
+    ops.add_span(project, 1, "alice", "quote", 0, 9)
+    project.close()  # the old connection must not replay anything over the import
 
     assert integrity(db) == "ok"
     assert len(snapshot(db)["documents"]) == 71
-    assert spans_as_text(db) == tags
+    assert len(spans_as_text(db)) == 8
+
+
+def test_a_deleted_wal_still_holding_our_changes_stops_the_project(tmp_path):
+    """If a reader elsewhere kept our last commit from reaching the main
+    file, it was only in the deleted -wal: writing on could not be right."""
+    db = tmp_path / "p.db"
+    project = _project_with_tags(db, "mine", 2)
+    reader = sqlite3.connect(db, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM spans").fetchone()  # holds its snapshot
+    _try_to_tag(project)  # committed, but its checkpoint cannot finish
+    os.remove(f"{db}-wal")
+    with pytest.raises(ProjectDetached, match="-wal file was deleted"):
+        _try_to_tag(project)
+    reader.close()
+    project.close()
 
 
 def test_a_plain_copy_of_the_file_after_a_kill_holds_every_tag(tmp_path):
@@ -214,3 +233,33 @@ def test_a_copy_of_the_same_project_put_back_in_place_is_read_afresh(tmp_path):
     _try_to_tag(project)
     project.close()
     assert integrity(db) == "ok" and len(spans_as_text(db)) == 3
+
+
+def _other_program_closes_last(db: Path) -> bool:
+    """Whether another program, opening and closing the project, believes
+    it is the last one (SQLite then deletes the -wal and -shm)."""
+    code = ("import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+            "c.execute('UPDATE labels SET color = color'); c.commit(); c.close()")
+    subprocess.run([sys.executable, "-c", code, str(db)], check=True, timeout=60)
+    return not Path(f"{db}-wal").exists()
+
+
+def test_nothing_in_this_process_takes_sqlites_locks_away(tmp_path):
+    """POSIX drops all of a process's locks on a file when the process
+    closes any descriptor of it. Opening a second connection (the window's
+    worker), checking an export or backup target, or looking at the file's
+    header must never open() the project file outside SQLite."""
+    from annotator.core import exporter, files
+
+    db = tmp_path / "p.db"
+    project = _project_with_tags(db, "mine", 2)
+    Project.open(db).close()
+    for target in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+        with pytest.raises(Exception):
+            exporter.check_output(target, tmp_path / "elsewhere.db")
+        assert files.is_database_file(target)
+    project.check_file()
+    assert not _other_program_closes_last(db)
+    _try_to_tag(project)
+    project.close()
+    assert len(spans_as_text(db)) == 3
