@@ -382,8 +382,20 @@ class Project:
                 self.conn.execute("ROLLBACK")
             raise
         self._checkpoint()
-        if self._stamp is not None:
-            self._stamp = _stamp(self.path)  # our own checkpoint changed the file
+
+    def settle(self) -> None:
+        """Empty a -wal that a commit could not empty (a reader elsewhere was
+        in the way, or another program's commit was): the window calls this
+        at each poll, so the main file alone holds everything, and no stale
+        frames wait to be replayed, within seconds of any commit."""
+        if self.read_only or self.detached is not None or self._opened is None:
+            return
+        try:
+            if os.stat(_wal_path(self.path)).st_size == 0:
+                return
+        except OSError:
+            return
+        self._checkpoint()
 
     def _begin_immediate(self) -> None:
         if not self.wait_for_lock:
@@ -413,12 +425,15 @@ class Project:
         try:
             self.conn.execute("PRAGMA busy_timeout = 0")
             try:
-                busy, _, _ = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-                self._wal_clean = not busy
+                _, frames, copied = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                # Copied, even if a reader kept the -wal from being emptied.
+                self._wal_clean = frames == copied
             finally:
                 self._restore_busy_timeout()
         except sqlite3.Error:
             pass
+        if self._stamp is not None:
+            self._stamp = _stamp(self.path)  # our own checkpoint changed the file
 
     def _restore_busy_timeout(self) -> None:
         # What sqlite3.connect(timeout=...) set: reads and the rest wait as usual.

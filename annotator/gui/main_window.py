@@ -323,6 +323,7 @@ class MainWindow(QMainWindow):
         try:
             self.project.check_file()
             version = self.project.data_version()
+            self.project.settle()
         except ProjectDetached:
             self._detached()
             return False

@@ -263,3 +263,18 @@ def test_nothing_in_this_process_takes_sqlites_locks_away(tmp_path):
     _try_to_tag(project)
     project.close()
     assert len(spans_as_text(db)) == 3
+
+
+def test_a_wal_a_reader_kept_full_is_emptied_once_the_reader_is_gone(tmp_path):
+    db = tmp_path / "p.db"
+    project = _project_with_tags(db, "mine", 1)
+    reader = sqlite3.connect(db, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM spans").fetchone()
+    _try_to_tag(project)
+    wal = Path(f"{db}-wal")
+    assert wal.stat().st_size > 0  # the reader kept it
+    reader.close()
+    project.settle()  # the window's poll
+    assert wal.stat().st_size == 0
+    project.close()
