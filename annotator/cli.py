@@ -136,6 +136,13 @@ def _stdout():
     return sys.stdout
 
 
+def _stdout_fd() -> int:
+    try:
+        return sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return 1
+
+
 def _utf8_stdout():
     """Standard output writing UTF-8, whatever the locale says (JSONL is UTF-8)."""
     out = _stdout()
@@ -264,6 +271,9 @@ def export_command(settings: Settings, format_name: str, annotator: str | None, 
     with settings.open_existing() as project:
         if output is not None:
             exporter.check_output(output, settings.db)
+        else:
+            # `export >> p.db`: the shell opened the project for us to append to.
+            exporter.check_output(Path(f"/dev/fd/{_stdout_fd()}"), settings.db, stream=True)
         if annotator is not None:
             annotator = exporter.check_annotator(project, annotator)
         records = exporter.layers(project, annotator)
@@ -334,4 +344,19 @@ def list_command(settings: Settings) -> None:
 
 
 def main() -> None:
-    cli(prog_name="annotator")
+    from annotator.core import store
+
+    abandoned_before = store.abandoned()
+    try:
+        cli(prog_name="annotator")
+    except SystemExit as e:
+        if store.abandoned() == abandoned_before:
+            raise
+        # A project file was replaced under a command: the interpreter's
+        # clean-up would close its connection (see Project.abandon).
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (AttributeError, OSError, ValueError):
+                pass
+        os._exit(e.code if isinstance(e.code, int) else (0 if e.code is None else 1))

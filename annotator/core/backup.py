@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from annotator.core.errors import AnnotatorError
-from annotator.core.files import destination, is_database_file, is_project_file, new_file_mode, replacing
+from annotator.core.files import destination, held, is_database_file, is_project_file, new_file_mode, replacing
 from annotator.core.store import Project
 
 
@@ -30,9 +30,10 @@ class BackupResult(NamedTuple):
 def backup_project(project: Project, dest: Path) -> BackupResult:
     """Copy `project` into `dest` (a file, replaced if it exists, or a
     folder to hold a file named like the project). Refuses the project's
-    own files; an existing file that is not a database, so not an earlier
-    backup (replacing a document by mistake would lose it); and a database
-    with a -wal or -journal beside it (it would be applied to the copy).
+    own files; an existing file that is not a backup of this project (a
+    document, or another project: replacing it by mistake would lose it);
+    and a file with a -wal, -shm or -journal beside it (open elsewhere, or
+    a -wal that would be applied to the copy).
     Raises AnnotatorError; on failure nothing is left at or beside `dest`."""
     dest = Path(dest)
     if dest.is_dir():
@@ -44,12 +45,16 @@ def backup_project(project: Project, dest: Path) -> BackupResult:
     if target.stream or _occupied_by_non_database(target.path):
         raise AnnotatorError(f"{dest}: exists and is not a database, so not an earlier backup; it was "
                              "not replaced. Choose another file or folder for the backup.")
-    pending = _pending_changes(target.path)
+    pending = _companion(target.path)
     if pending:
         raise AnnotatorError(
             f"{dest}: has a {pending.name} file beside it: it is open in another program or was not "
             "closed cleanly, and that file would be applied to the new copy and damage it. It was not "
             "replaced; close it (or open and close it with annotator) or choose another destination.")
+    if _another_database(target.path, project):
+        raise AnnotatorError(
+            f"{dest}: is another database (another project?), not a backup of this one; it was not "
+            "replaced. Choose another name, or move it away first.")
     mode = new_file_mode(target.path if target.path.exists() else project.path)
     try:
         with replacing(target.path, mode) as tmp:
@@ -73,17 +78,35 @@ def _occupied_by_non_database(path: Path) -> bool:
     return stat.S_ISREG(st.st_mode) and st.st_size > 0 and not is_database_file(path)
 
 
-def _pending_changes(path: Path) -> Path | None:
-    """A non-empty -wal or -journal beside `path`: SQLite applies it to
-    whatever file has that name next, even a different database."""
-    for suffix in ("-wal", "-journal"):
+def _companion(path: Path) -> Path | None:
+    """A -wal, -shm or -journal beside `path`. A non-empty -wal or -journal
+    is applied to whatever file has that name next, even a different
+    database; any of them means a program may have it open now (an open
+    project's -wal is empty between changes, see store)."""
+    for suffix in ("-wal", "-shm", "-journal"):
         companion = Path(f"{path}{suffix}")
-        try:
-            if companion.stat().st_size > 0:
-                return companion
-        except OSError:
-            continue
+        if companion.exists():
+            return companion
     return None
+
+
+def _another_database(path: Path, project: Project) -> bool:
+    """Whether `path` is a database that is not a backup of `project`:
+    backups carry the project's file id (PRAGMA user_version, see store),
+    so a nightly backup replaces yesterday's, never another project."""
+    if held(path):
+        return True  # a project open in this very program
+    if not path.exists() or not is_database_file(path):
+        return False
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+        try:
+            file_id = conn.execute("PRAGMA user_version").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return True
+    return not project.file_id or file_id != project.file_id
 
 
 def _verify(copy: Path) -> tuple[int, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 from itertools import groupby
 from pathlib import Path
 from typing import Iterator
@@ -70,11 +71,19 @@ def _record(text: str, rows, annotator: str | None, meta: dict) -> dict:
     }
 
 
-def check_output(output: Path, project_path: Path) -> None:
+def check_output(output: Path, project_path: Path, stream: bool = False) -> None:
     """Raise AnnotatorError if exporting to `output` would write over a
     database: the project at `project_path` or one of its -wal/-shm/-journal
     files (by any spelling or link), or any other SQLite database or its
     companions (most likely another project, named by mistake)."""
+    if stream:
+        # Standard output (a /dev/fd path): only the project's own files are
+        # refused; reading a terminal or pipe to see what it is would block.
+        if os.path.exists(output) and is_project_file(output, project_path):
+            raise AnnotatorError(f"standard output is the project file {project_path} (or one of its "
+                                 "-wal/-shm files); exporting into it would damage the project. "
+                                 "Nothing was written.")
+        return
     if is_project_file(output, project_path):
         raise AnnotatorError(
             f"{output}: that is the project file (or one of its -wal/-shm/-journal files); exporting "
@@ -101,6 +110,11 @@ def check_annotator(project: Project, name: str) -> str:
     known = known_annotators(project)
     if name in known:
         return name
+    # A layer stored before names were normalised may be spelled otherwise
+    # (decomposed): the same name to a person, so the same layer.
+    stored = [k for k in known if normalize_name(k) == name]
+    if stored:
+        return stored[0]
     if not known:
         raise AnnotatorError(f"{project.path}: no annotator {name!r}: nobody has made a span or set a "
                              f"document status in this project yet (only {GOLD!r} is always accepted)")

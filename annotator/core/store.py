@@ -98,6 +98,8 @@ class Project:
         # Counts reconnections after a rewrite in place: data_version of a
         # new connection says nothing about what the old one had seen.
         self.reconnects = 0
+        self._may_reconnect = True
+        self._closed = False
         self._held: tuple[int, int] | None = None  # see files.hold
         # Whether every frame this connection committed is in the main file
         # (the last checkpoint completed): then a -wal deleted under us holds
@@ -307,7 +309,10 @@ class Project:
         remove_abandoned(self.path.parent, f"{self.path.name}.backup-", (".partial", ".partial-journal"))
 
     def close(self) -> None:
-        if self.detached is not None and self._opened.moved(self.path):
+        if self._closed:
+            return
+        self._closed = True
+        if self.detached is not None and self._opened is not None and self._opened.moved(self.path):
             # Another database may now share our -wal and -shm by name.
             self.abandon()
             return
@@ -323,8 +328,8 @@ class Project:
 
     def _copy_original(self, dest: Path) -> bool:
         """Copy the very file this project opened, by its open descriptor,
-        to `dest` as a rollback-journal database needing no -wal (every
-        commit reached the main file): how a detached project's last state
+        to `dest` (every commit of ours reached it, see _wal_clean): how a
+        detached project's last state
         is read once its path names another database whose -wal now sits at
         ours. False where /proc is missing (not Linux)."""
         for fd in _open_descriptors():
@@ -334,12 +339,10 @@ class Project:
                 continue
             if (st.st_dev, st.st_ino) != self._opened.file:
                 continue
+            # (Opening it again is safe where a project's own file is not, see
+            # files.hold: a moved-away file is no longer anyone else's.)
             with open(fd, "rb") as src, open(dest, "wb") as out:
                 shutil.copyfileobj(src, out, 1 << 20)
-                # Header bytes 18-19: file format versions, 2 = WAL; 1 lets
-                # SQLite read the copy without a -wal or -shm beside it.
-                out.seek(18)
-                out.write(b"\x01\x01")
             return True
         return False
 
@@ -365,11 +368,22 @@ class Project:
             # another process commits (SQLITE_BUSY_SNAPSHOT): a caller's bug.
             raise RuntimeError("a SpanReader of this project is still open: read it to the end "
                                "or close it before writing")
-        self.check_file()
-        self._begin_immediate()
-        try:
-            # Again inside the lock: a file swapped while we waited for it.
+        for _attempt in range(3):
             self.check_file()
+            self._begin_immediate()
+            try:
+                # Again inside the lock: a file swapped while we waited for it.
+                self.check_file(reconnect=False)
+                break
+            except _MustReconnect:
+                self.conn.execute("ROLLBACK")  # and reconnect outside the transaction
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+        else:
+            raise ProjectError(f"{self.path}: the project file keeps changing under this program; "
+                               "nothing was changed")
+        try:
             yield self.conn
             self.conn.execute("COMMIT")
         except (sqlite3.Error, UnicodeDecodeError) as e:  # the latter: damaged text read back
@@ -439,14 +453,17 @@ class Project:
         # What sqlite3.connect(timeout=...) set: reads and the rest wait as usual.
         self.conn.execute(f"PRAGMA busy_timeout = {int(self._busy_ms)}")
 
-    def check_file(self) -> None:
+    def check_file(self, reconnect: bool = True) -> None:
         """Raise ProjectDetached if the file at `path` is no longer the one
         this project opened: moved or deleted, replaced by another file
         (a restore, a sync tool), its -wal file deleted or replaced, or its
         bytes overwritten in place by another database (`cp other.db p.db`).
         SQLite keeps using what it opened, so writing on would put changes
         where no one will find them, or into another database. Costs three
-        stat calls and two PRAGMAs; once detached, always detached."""
+        stat calls and two PRAGMAs; once detached, always detached.
+        `reconnect=False` (inside a transaction): raise _MustReconnect where
+        a new connection is needed, for the caller to roll back first."""
+        self._may_reconnect = reconnect
         if self.detached is None and self._opened is not None:
             self.detached = self._opened.problem(self.path)
             if self.detached is not None and not self._opened.moved(self.path) and self._wal_clean:
@@ -466,6 +483,12 @@ class Project:
             raise ProjectDetached(
                 f"{self.path}: {self.detached} while this program had it open. To protect both "
                 f"files, nothing more is saved to it. {rescue}, or open the project again.")
+
+    @property
+    def file_id(self) -> int:
+        """This project's random id (PRAGMA user_version; 0: none yet), which
+        its backups carry too."""
+        return self._file_id
 
     @property
     def can_save_copy(self) -> bool:
@@ -521,6 +544,9 @@ class Project:
         -shm of its own if the old ones were deleted. Closing the old one
         copies nothing (every commit of ours is in the main file) and, if
         another program has the file open, deletes nothing either."""
+        if not self._may_reconnect:
+            self.detached = None
+            raise _MustReconnect()
         for reader in list(self._readers):
             reader.close()
         self.conn.close()
@@ -542,7 +568,10 @@ class Project:
         if self._overwritten:
             raise ProjectError(f"{self.path}: was overwritten in place by another database; what this "
                                "program saved to it is no longer on disk. Use your last backup or export.")
-        if self.detached is None or not self._opened.moved(self.path):
+        if self.detached is None or not self._opened.moved(self.path) or not self._wal_clean:
+            # (Moved, but with our last commits still only in the -wal at the
+            # old name: through the connection is the one way to them; the
+            # caller checks the copy.)
             self.conn.backup(dest)
             return
         with tempfile.TemporaryDirectory(prefix="annotator-rescue-") as folder:
@@ -723,11 +752,15 @@ class SpanReader:
 _ABANDONED: list[sqlite3.Connection] = []
 
 
-def abandoned() -> bool:
-    """Whether this process holds connections it must not close: the window
-    then ends with os._exit, skipping the interpreter's own clean-up, which
-    would close them."""
-    return bool(_ABANDONED)
+def abandoned() -> int:
+    """How many connections this process holds that it must not close: a
+    program that abandoned one ends with os._exit, skipping the
+    interpreter's own clean-up, which would close them."""
+    return len(_ABANDONED)
+
+
+class _MustReconnect(Exception):
+    """check_file found that a new connection is needed, inside a transaction."""
 
 
 class _DiskFull(ProjectError):

@@ -70,13 +70,14 @@ def main(db: Path, user: str, seeds: Path | None) -> int:
         box.exec()
         return 1
     install_error_hook(app)
+    abandoned_before = store.abandoned()
     window.show()
     try:
         code = app.exec()
     finally:
         sys.excepthook = sys.__excepthook__
         window.project.close()
-    if store.abandoned():
+    if store.abandoned() > abandoned_before:
         # A project file was replaced under the window: the interpreter's
         # clean-up would close its connection, and SQLite's closing
         # checkpoint could touch the -wal now beside another database.

@@ -37,6 +37,8 @@ def toggle_done(window) -> None:
 
 
 def switch_annotator(window) -> None:
+    if window.busy_saving():
+        return
     try:
         name = dialogs.ask_annotator(window, window.user, window.project.annotators())
     except ValueError as e:

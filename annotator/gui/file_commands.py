@@ -11,7 +11,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
 from annotator import __version__
-from annotator.core.errors import AnnotatorError
+from annotator.core.errors import AnnotatorError, ProjectBusy
 from annotator.core.store import Project
 from annotator.gui import dialogs
 from annotator.gui.actions import ACTIONS
@@ -20,6 +20,8 @@ PROJECT_FILTER = "Annotator projects (*.db *.annotator.db *.sqlite);;All files (
 
 
 def new_project(window) -> None:
+    if window.busy_saving():
+        return
     path, _ = dialogs.get_save_file_name(window, "New project", str(Path.home() / "project.db"),
                                           PROJECT_FILTER)
     if not path:
@@ -31,6 +33,8 @@ def new_project(window) -> None:
 
 
 def open_project(window) -> None:
+    if window.busy_saving():
+        return
     path, _ = dialogs.get_open_file_name(window, "Open project", str(window.project.path.parent),
                                           PROJECT_FILTER)
     if path:
@@ -38,6 +42,8 @@ def open_project(window) -> None:
 
 
 def _switch_to(window, path: str, create: bool = False) -> None:
+    if window.busy_saving():
+        return
     if not create and not (Path(path).is_file() and Path(path).stat().st_size > 0):
         dialogs.error(window, "Cannot open project",
                       f"{path}: there is no project there (it was moved or deleted?); nothing was "
@@ -56,6 +62,8 @@ def _switch_to(window, path: str, create: bool = False) -> None:
 
 
 def import_files(window) -> None:
+    if window.busy_saving() or window.reads_blocked():
+        return
     paths, _ = dialogs.get_open_file_names(window, "Import files", "",
                                             "Text and JSONL (*.txt *.jsonl);;All files (*)")
     if not paths:
@@ -65,6 +73,10 @@ def import_files(window) -> None:
 
     try:
         result = core_import_files(window.project, paths, annotator=window.user)
+    except ProjectBusy:
+        dialogs.error(window, "Nothing was imported", "Another program is writing to this project; "
+                      "nothing was imported. Import again once it has finished.")
+        return
     except AnnotatorError as e:
         dialogs.error(window, "Nothing was imported", str(e))
         return
@@ -82,6 +94,8 @@ def import_files(window) -> None:
 
 
 def export_jsonl(window) -> None:
+    if window.reads_blocked():
+        return
     default = str(window.project.path.with_suffix(".jsonl"))
     path, _ = dialogs.get_save_file_name(window, "Export JSONL", default, "JSONL (*.jsonl);;All files (*)")
     if not path:

@@ -208,6 +208,11 @@ class MainWindow(QMainWindow):
         self.documents.set_rows(rows, self.doc.id if self.doc else None)
 
     def open_document(self, doc_id: int | None) -> None:
+        if doc_id is not None and self.reads_blocked():
+            return
+        self._open_document(doc_id)
+
+    def _open_document(self, doc_id: int | None) -> None:
         """Show a document at once: its text and the spans of its first
         screen are read before the first paint, the rest of its spans a page
         per event-loop turn after it. A 5 MB document with 50,000 spans is
@@ -318,7 +323,10 @@ class MainWindow(QMainWindow):
 
     def check_for_changes(self) -> bool:
         """Reload what another connection changed; True if anything did."""
-        if self.project.detached is not None:
+        if self.project.detached is not None or self.writes.pending:
+            # Detached: what the connection reads may be another database's.
+            # Pending: the queue's results arrive (and are shown) on their own;
+            # a reload between its commit and its result would show them twice.
             return False
         try:
             self.project.check_file()
@@ -381,6 +389,16 @@ class MainWindow(QMainWindow):
             # A change the user was told is being saved was not: stay open
             # so they see it (and can save a copy, or try again).
             self._close_when_saved = False
+        if isinstance(error, ProjectDetached) and self.project.detached is None:
+            # The worker's own connection saw it: the window's project looks
+            # for itself (on this thread), so the notice says what it found.
+            try:
+                self.project.check_file()
+            except ProjectDetached:
+                pass
+            else:
+                dialogs.error(self, "Not saved", str(error))
+                return
         if isinstance(error, ProjectDetached):
             self.statusBar().showMessage("Not saved: the project file was moved or replaced "
                                          "(see the red notice below).", 8000)
@@ -479,6 +497,7 @@ class MainWindow(QMainWindow):
 
     def _mark_started(self, doc_id: int) -> None:
         """A document you have tagged in is no longer 'new' to you."""
+        self.finish_loading()  # (a write must not meet a page reader still open)
         if self.project.status(doc_id, self.user) != "new":
             return
         self.writes.submit(
@@ -602,6 +621,21 @@ class MainWindow(QMainWindow):
 
     # --------------------------------------------------------- other commands
 
+    def busy_saving(self) -> bool:
+        """True (and says so) while changes wait to be saved: they belong to
+        this project and annotator, so neither may change under them."""
+        if self.writes.pending:
+            self.statusBar().showMessage("Wait until the changes being saved are saved.", 5000)
+        return bool(self.writes.pending)
+
+    def reads_blocked(self) -> bool:
+        """True (and says so) once the project file was moved or replaced:
+        its connection may now read another database's pages."""
+        if self.project.detached is not None:
+            self.statusBar().showMessage("The project file was moved or replaced: save a copy or open "
+                                         "it again first (click the red notice).", 8000)
+        return self.project.detached is not None
+
     def set_user(self, name: str) -> None:
         self.user = name
         self.undo_stack.clear()
@@ -666,7 +700,6 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Closing once the changes being saved are saved…")
             event.ignore()
             return
-        self.writes.stop()
         self.poll_timer.stop()
         self._stop_loading()
         self.save_settings()

@@ -48,8 +48,9 @@ class WriteQueue(QObject):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.pending = 0
-        self._jobs: queue.Queue[_Job | None] = queue.Queue()
-        self._worker: threading.Thread | None = None
+        self._jobs: queue.Queue[_Job] = queue.Queue()
+        self._lock = threading.Lock()
+        self._running = False  # a worker thread is on the queue
         self._done.connect(self._finish)
 
     def submit(self, project: Project, operation: Callable[..., Any], args: tuple,
@@ -72,44 +73,43 @@ class WriteQueue(QObject):
         self.pending += 1
         self.pendingChanged.emit(self.pending)
         identity = project.identity
-        self._jobs.put(_Job(project, project.path, identity.file if identity else None,
-                            operation, args, saved, failed))
-        if self._worker is None or not self._worker.is_alive():
-            self._worker = threading.Thread(target=self._work, name="annotator-writes", daemon=True)
-            self._worker.start()
-
-    def stop(self) -> None:
-        """End the worker once the changes already queued are done."""
-        if self._worker is not None and self._worker.is_alive():
-            self._jobs.put(None)
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the worker has finished (tests, and closing)."""
-        if self._worker is not None:
-            self._worker.join(timeout)
-            return not self._worker.is_alive()
-        return True
+        job = _Job(project, project.path, identity.file if identity else None, operation, args, saved, failed)
+        with self._lock:
+            self._jobs.put(job)
+            if not self._running:
+                self._running = True
+                threading.Thread(target=self._work, name="annotator-writes", daemon=True).start()
 
     def _work(self) -> None:
         """The worker thread: one connection per project file, which waits
-        for the write lock as long as the store allows."""
+        for the write lock as long as the store allows. It ends, closing
+        its connections, as soon as the queue is empty, and before the last
+        result reaches the window: once nothing is pending, no connection
+        but the window's own has the file open here (a reconnect or reopen
+        must not meet one, see Project._reconnect)."""
         connections: dict[tuple, Project] = {}
-        try:
-            while (job := self._jobs.get()) is not None:
-                try:
-                    key = (job.path, job.file)
-                    own = connections.get(key)
-                    if own is None:
-                        own = connections[key] = _second_connection(job.path, job.file)
-                    result, error = job.operation(own, *job.args), None
-                except AnnotatorError as e:
-                    result, error = None, e
-                except Exception as e:  # a bug: report it as not saved, keep the thread
-                    result, error = None, AnnotatorError(f"the change could not be saved: {e!r}")
-                self._done.emit(job, result, error)
-        finally:
-            for own in connections.values():
-                own.close()
+        while True:
+            job = self._jobs.get()
+            try:
+                key = (job.path, job.file)
+                own = connections.get(key)
+                if own is None:
+                    own = connections[key] = _second_connection(job.path, job.file)
+                result, error = job.operation(own, *job.args), None
+            except AnnotatorError as e:
+                result, error = None, e
+            except Exception as e:  # a bug: report it as not saved, keep the thread
+                result, error = None, AnnotatorError(f"the change could not be saved: {e!r}")
+            with self._lock:
+                idle = self._jobs.empty()
+                if idle:
+                    self._running = False
+            if idle:
+                for own in connections.values():
+                    own.close()
+            self._done.emit(job, result, error)
+            if idle:
+                return
 
     def _finish(self, job: _Job, result: Any, error: AnnotatorError | None) -> None:
         self.pending -= 1

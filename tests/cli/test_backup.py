@@ -16,7 +16,7 @@ from annotator.core.backup import backup_project
 from annotator.core.errors import AnnotatorError
 from annotator.core.store import Project
 from tests.cli.conftest import run_process
-from tests.core.helpers import write_jsonl
+from tests.core.helpers import snapshot, write_jsonl
 
 N_SPANS = 40
 
@@ -70,12 +70,32 @@ def test_backup_into_a_folder_and_over_an_older_backup(project_with_changes_in_i
     db = project_with_changes_in_its_wal
     (tmp_path / "backups").mkdir()
     old = tmp_path / "backups" / "p.db"
-    Project.open(old).close()  # yesterday's backup: a project database itself
+    yesterday = run_process("--db", db, "backup", "backups", cwd=tmp_path)
+    assert yesterday.returncode == 0, yesterday.stderr
+    with Project.open(db) as project:
+        ops.add_span(project, 1, "alice", "date", 300, 301)
     result = run_process("--db", db, "backup", "backups", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert str(old.relative_to(tmp_path)).encode() in result.stderr
-    assert count_spans(alone(old, tmp_path / "restore")) == N_SPANS
+    assert count_spans(alone(old, tmp_path / "restore")) == N_SPANS + 1
     assert sorted(os.listdir(tmp_path / "backups")) == ["p.db"]
+
+
+@pytest.mark.parametrize("still_open", [False, True])
+def test_backup_never_replaces_another_project(project, tmp_path, still_open):
+    """Carol's project is a database too, but not a backup of this one."""
+    from annotator.core.importer import import_files
+
+    carol = tmp_path / "carol.db"
+    other = Project.open(carol)
+    import_files(other, [write_jsonl(tmp_path / "c.jsonl", [{"text": "Kim met Moon"}])], annotator="carol")
+    if not still_open:
+        other.close()
+    before = snapshot(carol)
+    with pytest.raises(AnnotatorError, match="carol.db"):
+        backup_project(project, carol)
+    assert snapshot(carol) == before
+    other.close()
 
 
 @pytest.mark.parametrize("dest", ["p.db", "./p.db", "p.db-wal", "p.db-shm", "p.db-journal", ".", "link"])

@@ -59,3 +59,25 @@ def test_annotator_and_user_names_are_compared_in_nfc(run_cli, tmp_path):
     assert result.exit_code == 0, result.stderr
     (record,) = read_jsonl(result.stdout)
     assert record["annotator"] == composed and len(record["spans"]) == 1
+
+
+def test_a_layer_stored_decomposed_by_an_older_version_is_found_by_its_name(tmp_path):
+    """Before names were normalised, "José" could be stored decomposed."""
+    import sqlite3
+    import unicodedata
+
+    from annotator.core import exporter
+    from annotator.core.store import Project
+
+    db = tmp_path / "old.db"
+    with Project.open(db) as project:
+        project.conn.execute("INSERT INTO documents (name, text, text_sha256, length) VALUES ('d', 'Kim', 'x', 3)")
+    nfd = unicodedata.normalize("NFD", "José")
+    conn = sqlite3.connect(db)
+    conn.execute("INSERT INTO spans (doc_id, annotator, label, start, \"end\") VALUES (1, ?, 'actor', 0, 3)", (nfd,))
+    conn.commit()
+    conn.close()
+    with Project.open(db) as project:
+        name = exporter.check_annotator(project, "José")
+        [record] = list(exporter.layers(project, name))
+    assert record["annotator"] == nfd and len(record["spans"]) == 1

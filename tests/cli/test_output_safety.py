@@ -160,3 +160,20 @@ def test_a_folder_is_refused(run_cli, annotated, tmp_path):
     with pytest.raises(AnnotatorError, match="is a folder"):
         exporter.write_atomically(tmp_path / "link", lambda f: f.write("x"))
     assert os.listdir(tmp_path / "out") == []
+
+
+def test_export_to_a_standard_output_that_is_the_project_is_refused(tmp_path):
+    """`annotator export >> p.db`: the shell hands the project itself over as
+    standard output, to be appended to."""
+    db = tmp_path / "p.db"
+    with Project.open(db) as project:
+        from annotator.core.importer import import_files
+
+        import_files(project, [write_jsonl(tmp_path / "a.jsonl", [{"text": "Kim met Xi"}])], annotator="ann")
+    before = snapshot(db)
+    size = db.stat().st_size
+    with open(db, "ab") as out:
+        result = subprocess.run([sys.executable, "-m", "annotator", "--db", str(db), "export"], cwd=tmp_path,
+                                env=clean_env(), stdout=out, stderr=subprocess.PIPE, timeout=60)
+    assert result.returncode == 1 and b"standard output is the project file" in result.stderr
+    assert db.stat().st_size == size and snapshot(db) == before

@@ -162,3 +162,20 @@ def test_status(project, doc):
     with pytest.raises(SpanError, match="unknown status"):
         ops.set_status(project, doc, "ann", "finished")
     assert project.status(doc, "ann") == "done"
+
+
+def test_tag_all_never_hands_out_an_id_that_undo_will_put_back(project, doc):
+    first = ops.add_span(project, doc, "ann", "actor", 0, 2).added[0]
+    removed = ops.remove_span(project, ops.add_span(project, doc, "ann", "actor", 3, 10).added[0].id)
+    many = ops.add_spans(project, [Span(15, 18, "actor", "ann", doc), Span(19, 27, "actor", "ann", doc)])
+    assert {s.id for s in many.added}.isdisjoint({first.id, removed.removed[0].id})
+    ops.apply(project, removed.inverse())  # undo the removal: its old id comes back
+    assert len(project.spans(doc, "ann")) == 4
+
+
+def test_tag_all_adds_each_span_once_and_skips_those_already_there(project, doc):
+    ops.add_span(project, doc, "ann", "actor", 0, 2)
+    twice = [Span(0, 2, "actor", "ann", doc), Span(15, 18, "actor", "ann", doc), Span(15, 18, "actor", "ann", doc)]
+    change = ops.add_spans(project, twice)
+    assert [(s.start, s.end) for s in change.added] == [(15, 18)]
+    assert sorted((s.start, s.end) for s in project.spans(doc, "ann")) == [(0, 2), (15, 18)]

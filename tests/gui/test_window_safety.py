@@ -222,3 +222,57 @@ def test_a_file_dialog_on_the_project_folder_keeps_sqlites_locks(project, projec
     window.actions[command].trigger()
     assert not _other_program_closes_last(project_path)
     assert window.check_for_changes() is not None and not window.detached_label.isVisible()
+
+
+def test_with_changes_waiting_the_project_and_annotator_stay_put(project, project_path, make_window, qtbot,
+                                                                  monkeypatch, tmp_path):
+    """A waiting change belongs to this project and annotator: switching
+    either under it once applied it (and its undo) to the other project."""
+    other = tmp_path / "other.db"
+    Project.open(other).close()
+    doc_id = add_document(project, "tricky", TRICKY)
+    window = make_window(project, doc_id=doc_id)
+    patch_dialog(monkeypatch, "getOpenFileName", (str(other), ""))
+    _tag(window, qtbot, "July 11, 1961", Qt.Key.Key_3)  # saved: something to undo
+    with another_program_writing(project_path):
+        _tag(window, qtbot, "Xi Jinping")
+        window.actions["open_project"].trigger()
+        assert window.project.path == project_path
+        window.switch_annotator()
+        window.undo()
+        assert window.user == "alice" and "Wait until" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: window.writes.pending == 0, timeout=20_000)
+    assert {t for *_, t in spans_as_text(project_path)} == {"Xi Jinping", "July 11, 1961"}
+    assert spans_as_text(other) == set() and snapshot(other)["status"] == []
+
+
+def test_a_poll_while_a_change_waits_does_not_show_it_twice(project, project_path, make_window, qtbot):
+    doc_id = add_document(project, "tricky", TRICKY)
+    window = make_window(project, doc_id=doc_id)
+    with another_program_writing(project_path):
+        _tag(window, qtbot, "Xi Jinping")
+    # The worker commits; polls (the timer, the window activated) may come
+    # before its result reaches the window.
+    qtbot.waitUntil(lambda: len(spans_as_text(project_path)) == 1, timeout=20_000)
+    window.check_for_changes()
+    qtbot.waitUntil(lambda: window.writes.pending == 0, timeout=20_000)
+    window.check_for_changes()
+    assert [TRICKY[s.start:s.end] for s in window.span_list.span_model.spans] == ["Xi Jinping"]
+    assert window.counts["actor"] == 1 and len(list(window.view.index)) == 1
+
+
+def test_a_waiting_change_is_not_saved_into_a_file_put_in_the_projects_place(project, project_path,
+                                                                              make_window, qtbot, tmp_path):
+    doc_id = add_document(project, "tricky", TRICKY)
+    window = make_window(project, doc_id=doc_id)
+    other = tmp_path / "other.db"
+    with Project.open(other) as p:
+        add_document(p, "other", "another project's text")
+    before = snapshot(other)
+    with another_program_writing(project_path):
+        _tag(window, qtbot, "Xi Jinping")
+        os.replace(other, project_path)
+    qtbot.waitUntil(lambda: window.writes.pending == 0, timeout=20_000)
+    assert snapshot(project_path) == before
+    assert window.detached_label.isVisible()
+    assert not any(s.annotator == "alice" for s in window.view.index)

@@ -278,3 +278,30 @@ def test_a_wal_a_reader_kept_full_is_emptied_once_the_reader_is_gone(tmp_path):
     project.settle()  # the window's poll
     assert wal.stat().st_size == 0
     project.close()
+
+
+def test_a_wal_deleted_inside_a_write_never_half_commits_it(tmp_path, monkeypatch):
+    """Found inside the lock, a new connection is needed: the write rolls
+    back, reconnects and starts again, so a change that fails leaves nothing
+    behind (on a new connection in autocommit, each statement would stick)."""
+    db = tmp_path / "p.db"
+    project = _project_with_tags(db, "mine", 1)
+    begin = Project._begin_immediate
+    deleted = []
+
+    def begin_then_lose_the_wal(self):
+        begin(self)
+        if not deleted:
+            deleted.append(True)
+            os.remove(f"{db}-wal")
+            os.remove(f"{db}-shm")
+
+    monkeypatch.setattr(Project, "_begin_immediate", begin_then_lose_the_wal)
+    [span] = project.spans(1, "alice")
+    bad = span._replace(id=None, label="no such label")
+    with pytest.raises(Exception, match="unknown label"):
+        ops.apply(project, ops.Change(removed=(span,), added=(bad,)))
+    assert deleted and len(spans_as_text(db)) == 1
+    ops.add_span(project, 1, "alice", "date", 0, 4)
+    project.close()
+    assert len(spans_as_text(db)) == 2 and integrity(db) == "ok"
