@@ -25,6 +25,34 @@ def plain_label(text: str = "", parent=None) -> QLabel:
     return label
 
 
+class Notice(QLabel):
+    """A status-bar notice in white on a strong colour, painted here rather
+    than through the palette (which a platform theme may override); says
+    when it is clicked, so it can open its explanation again."""
+
+    clicked = Signal()
+
+    def __init__(self, text: str, color: str, parent=None):
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setText(text)
+        self._background = QColor(color)
+        self.setContentsMargins(8, 1, 8, 1)
+        with_font(self, weight=QFont.Weight.DemiBold)
+
+    def paintEvent(self, event):
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), self._background)
+        painter.setPen(QColor("white"))
+        painter.drawText(self.contentsRect(), int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft),
+                         self.text())
+
+    def mouseReleaseEvent(self, event):
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit()
+        super().mouseReleaseEvent(event)
+
+
 def muted(label: QLabel) -> QLabel:
     """Secondary text: drawn in the palette's darker grey."""
     label.setForegroundRole(QPalette.ColorRole.Dark)

@@ -9,8 +9,8 @@ from collections import Counter
 from functools import partial
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QPalette
-from PySide6.QtWidgets import QMainWindow, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction, QFont, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from annotator.core import ops
 from annotator.core.errors import AnnotatorError, ProjectDetached
@@ -20,7 +20,7 @@ from annotator.gui import dialogs, document_commands, file_commands
 from annotator.gui.actions import build_actions, build_menus, menu_text
 from annotator.gui.document_list import DocumentList
 from annotator.gui.document_view import DocumentView
-from annotator.gui.label_panel import LabelPanel, heading, plain_label, with_font
+from annotator.gui.label_panel import LabelPanel, Notice, heading, plain_label, with_font
 from annotator.gui.span_list import SpanList
 from annotator.gui.write_queue import WriteQueue
 
@@ -34,6 +34,7 @@ PAGE = 3_000  # spans: ~10 ms to read and show, so the window keeps reacting
 # A change touching more spans than this is shown by rebuilding the span
 # views once rather than span by span (see _show_bulk_change).
 BULK_CHANGE = 500
+NOTICE_RED = "#B00020"
 
 
 class MainWindow(QMainWindow):
@@ -102,22 +103,11 @@ class MainWindow(QMainWindow):
 
         self.user_label = plain_label("", self)
         self.path_label = plain_label("", self)
-        self.read_only_label = plain_label("Read-only project: changes cannot be saved", self)
-        with_font(self.read_only_label, weight=QFont.Weight.DemiBold)
-        badge = self.read_only_label.palette()
-        badge.setColor(QPalette.ColorRole.Window, QColor("#B00020"))
-        badge.setColor(QPalette.ColorRole.WindowText, QColor("white"))
-        self.read_only_label.setPalette(badge)
-        self.read_only_label.setAutoFillBackground(True)
-        self.read_only_label.setContentsMargins(8, 1, 8, 1)
-        # A button, so the notice can be brought back after "Not now".
-        self.detached_label = QPushButton("Project file moved or replaced: nothing is being saved "
-                                          "(click for what to do)", self)
-        self.detached_label.setFlat(True)
-        self.detached_label.setFont(self.read_only_label.font())
-        self.detached_label.setPalette(badge)
-        self.detached_label.setAutoFillBackground(True)
-        self.detached_label.setForegroundRole(QPalette.ColorRole.WindowText)
+        self.read_only_label = Notice("Read-only project: changes cannot be saved", NOTICE_RED, self)
+        # Clickable, so the explanation can be brought back after "Not now".
+        self.detached_label = Notice("Project file moved or replaced: nothing is being saved "
+                                     "(click for what to do)", NOTICE_RED, self)
+        self.detached_label.setCursor(Qt.CursorShape.PointingHandCursor)
         self.detached_label.clicked.connect(lambda: file_commands.explain_detached(self))
         self.detached_label.hide()
         self.pending_label = plain_label("", self)
