@@ -36,8 +36,11 @@ class InputError(AnnotatorError):
 class ImportRejected(AnnotatorError):
     """One or more files failed validation; nothing was imported."""
 
-    def __init__(self, errors: list[InputError]):
+    def __init__(self, errors: list[InputError], documents: list | None = None):
         self.errors = errors
+        # The documents that did parse, so the importer can still check
+        # them (an unknown label) and report every bad line in one go.
+        self.documents = documents or []
         shown = "\n".join(f"  {e}" for e in errors[:20])
         more = f"\n  ... and {len(errors) - 20} more" if len(errors) > 20 else ""
         super().__init__(f"Nothing was imported:\n{shown}{more}")

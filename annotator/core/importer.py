@@ -30,6 +30,14 @@ def text_digest(text: str) -> str:
 
 def read_files(paths: Iterable[str | os.PathLike]) -> list[ParsedDocument]:
     """Parse every file; raise ImportRejected listing every problem found."""
+    documents, errors = _read_all(paths)
+    if errors:
+        raise ImportRejected(errors)
+    return documents
+
+
+def _read_all(paths: Iterable[str | os.PathLike]) -> tuple[list[ParsedDocument], list[InputError]]:
+    """Every document that parsed, and every problem, from every file."""
     documents: list[ParsedDocument] = []
     errors: list[InputError] = []
     for path in paths:
@@ -39,9 +47,8 @@ def read_files(paths: Iterable[str | os.PathLike]) -> list[ParsedDocument]:
             errors.append(e)
         except ImportRejected as e:
             errors.extend(e.errors)
-    if errors:
-        raise ImportRejected(errors)
-    return documents
+            documents.extend(e.documents)
+    return documents, errors
 
 
 def import_files(project: Project, paths: Iterable[str | os.PathLike], *,
@@ -50,9 +57,17 @@ def import_files(project: Project, paths: Iterable[str | os.PathLike], *,
 
     `annotator` owns spans from lines that name no annotator. Unknown labels
     are an error unless `add_labels`. A document already in the project
-    (same name and text) is not added again; its spans are merged.
+    (same name and text) is not added again; its spans are merged. Every
+    problem of every file is reported at once, in file and line order:
+    malformed lines, and unknown labels or missing annotators on the lines
+    that did parse.
     """
-    documents = read_files(paths)
+    documents, errors = _read_all(paths)
+    if errors:
+        errors += _document_problems(project, documents, annotator, add_labels)
+        order = {str(path): i for i, path in enumerate(paths)} if isinstance(paths, (list, tuple)) else {}
+        errors.sort(key=lambda e: (order.get(e.path, len(order)), e.path or "", e.line or 0))
+        raise ImportRejected(errors)
     return import_documents(project, documents, annotator=annotator, add_labels=add_labels)
 
 
@@ -60,15 +75,12 @@ def import_documents(project: Project, documents: list[ParsedDocument], *,
                      annotator: str | None, add_labels: bool = False) -> ImportResult:
     # The readers give names in their stored form; the caller's name may not be.
     annotator = normalize_name(annotator)
+    problems = _document_problems(project, documents, annotator, add_labels)
+    if problems:
+        raise ImportRejected(problems)
     known = set(project.label_names())
     new_labels = list(dict.fromkeys(label for doc in documents for *_, label in doc.spans
                                     if label not in known))
-    if new_labels and not add_labels:
-        raise ImportRejected(_unknown_label_errors(documents, known))
-    if any(doc.spans and not (doc.annotator or annotator) for doc in documents):
-        raise ImportRejected([InputError(doc.source, doc.line, "spans without an annotator: "
-                                         "give the line an \"annotator\" or pass --user")
-                              for doc in documents if doc.spans and not (doc.annotator or annotator)])
 
     added = existing = 0
     with project.write() as conn:
@@ -111,6 +123,18 @@ def import_documents(project: Project, documents: list[ParsedDocument], *,
     if added_labels:
         project.forget_cached()
     return ImportResult(added, existing, spans_added, tuple(label.name for label in added_labels))
+
+
+def _document_problems(project: Project, documents: list[ParsedDocument], annotator: str | None,
+                       add_labels: bool) -> list[InputError]:
+    """What is wrong with documents that parsed: unknown labels (unless
+    they are to be added) and spans that belong to no one."""
+    annotator = normalize_name(annotator)
+    problems = [] if add_labels else _unknown_label_errors(documents, set(project.label_names()))
+    problems += [InputError(doc.source, doc.line, "spans without an annotator: "
+                            "give the line an \"annotator\" or pass --user")
+                 for doc in documents if doc.spans and not (doc.annotator or annotator)]
+    return problems
 
 
 def _stored_documents(conn, names: set[str]) -> dict[tuple[str, str], int]:

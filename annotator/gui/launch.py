@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 
 NO_DISPLAY_MESSAGE = """\
-annotator: no display found, so the annotation window cannot open.
+annotator: no display found (DISPLAY is not set, or no X server answers there),
+so the annotation window cannot open.
 The command line works without one, for example:
   annotator --db project.db import article.txt
   annotator --db project.db list
@@ -24,7 +25,39 @@ def has_display() -> bool:
         return True  # the user chose a platform plugin (offscreen, vnc, ...)
     if sys.platform in ("win32", "darwin"):
         return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    if os.environ.get("WAYLAND_DISPLAY"):
+        return True
+    display = os.environ.get("DISPLAY")
+    # Qt aborts the process (status 134, "reinstalling the application may
+    # fix this") when DISPLAY names an X server that does not answer: ask
+    # the server first, as Qt would, and say so plainly instead.
+    return bool(display) and x_server_answers(display)
+
+
+def x_server_answers(display: str, timeout: float = 2.0) -> bool:
+    """Whether an X server listens at DISPLAY (":0", "host:0.0", "unix:1")."""
+    import re
+    import socket
+
+    match = re.fullmatch(r"(?:(?P<host>[^:/]*)/?)?:(?P<number>\d+)(?:\.\d+)?", display)
+    if match is None:
+        return True  # a form we do not know (launchd sockets and the like): let Qt try
+    host, number = match.group("host") or "", int(match.group("number"))
+    try:
+        if host in ("", "unix"):
+            with socket.socket(socket.AF_UNIX) as s:
+                s.settimeout(timeout)
+                try:
+                    s.connect(f"/tmp/.X11-unix/X{number}")
+                    return True
+                except OSError:
+                    # Linux's abstract socket, which Xorg also listens on.
+                    s.connect(f"\0/tmp/.X11-unix/X{number}")
+                    return True
+        with socket.create_connection((host, 6000 + number), timeout=timeout):
+            return True
+    except OSError:
+        return False
 
 
 def run_gui(db: Path, user: str, seeds: Path | None) -> int:

@@ -310,3 +310,24 @@ def test_meta_nesting_limit(project, tmp_path, lists, ok):
     else:
         with pytest.raises(ImportRejected, match="nested more than 50 levels"):
             import_files(project, [source], annotator="ann")
+
+
+def test_every_bad_line_of_every_file_is_reported_in_one_go(project, tmp_path):
+    """A bad offset on line 2, an unknown label on line 3, malformed JSON on
+    line 4 (and an unknown label in a second file): all reported at once,
+    in file and line order, so one round of fixes is enough."""
+    from annotator.core.errors import ImportRejected
+    from annotator.core.importer import import_files
+
+    first = write_jsonl(tmp_path / "a.jsonl", [
+        {"text": "Kim met Xi", "spans": [{"start": 0, "end": 3, "label": "actor"}]},
+        {"text": "Kim met Xi", "spans": [{"start": 0, "end": 99, "label": "actor"}]},
+        {"text": "Kim met Xi", "spans": [{"start": 0, "end": 3, "label": "villain"}]},
+        '{"text": "broken',
+    ])
+    second = write_jsonl(tmp_path / "b.jsonl", [{"text": "Moon", "spans": [{"start": 0, "end": 4, "label": "hero"}]}])
+    with pytest.raises(ImportRejected) as e:
+        import_files(project, [first, second], annotator="ann")
+    assert [(error.path.rsplit("/", 1)[-1], error.line) for error in e.value.errors] == [
+        ("a.jsonl", 2), ("a.jsonl", 3), ("a.jsonl", 4), ("b.jsonl", 1)]
+    assert project.document_count() == 0

@@ -101,7 +101,7 @@ def test_keys_repeated_only_across_objects_are_fine_but_not_within_one(tmp_path)
     assert doc.spans == [(0, 1, "actor"), (1, 2, "actor")]
     assert doc.meta == {"text": "not the document", "start": 0}
     write_jsonl(path, [f'{{"text": "abc", "spans": {spans}, "meta": {{"start": 0, "start": 0}}}}'])
-    with pytest.raises(InputError, match="the key 'start' appears twice"):
+    with pytest.raises(ImportRejected, match="the key 'start' appears twice"):
         read_file(path)
 
 

@@ -56,9 +56,7 @@ def read(path: Path) -> list[ParsedDocument]:
                                                      f"(at line {number}); the rest was not read"))
                 break
     if errors:
-        if len(errors) == 1:
-            raise errors[0]
-        raise ImportRejected(errors)
+        raise ImportRejected(errors, documents)
     if not documents:
         raise InputError(path, None, "the file holds no documents (it is empty or blank)")
     return documents
