@@ -167,6 +167,14 @@ def check_offsets(text_length: int, start: Any, end: Any) -> None:
         raise SpanError(problem)
 
 
+def excerpt(text: str, limit: int = 80) -> str:
+    """`text` on one line (line breaks and tabs as single spaces), cut to
+    `limit` characters with an ellipsis: how a span is quoted in lists,
+    menus and messages."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def trim_whitespace(text: str, start: int, end: int) -> tuple[int, int]:
     """Shrink (start, end) past leading and trailing whitespace.
 

@@ -2,15 +2,14 @@
 changed, so the GUI can refresh just that and undo it.
 
 Each operation runs in its own write transaction: when it returns, the change
-is on disk. `Change.inverse()` describes the undo; `apply(project, change)`
-performs a change (used for undo and redo).
+is on disk. `Change.inverse()` (see changes.py) describes the undo;
+`apply(project, change)` performs any change (used for undo and redo).
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
-
+from annotator.core.changes import Change, StatusChange
 from annotator.core.errors import SpanError
 from annotator.core.model import DOCUMENT_STATUSES, Span, check_offsets, name_problem
 from annotator.core.store import Project
@@ -18,21 +17,6 @@ from annotator.core.store import Project
 
 # Span(...) without its Python-level __new__: tag-all makes tens of thousands.
 _with_id = functools.partial(tuple.__new__, Span)
-
-
-@dataclass(frozen=True)
-class Change:
-    """Spans removed and spans added by one operation (a relabel is both)."""
-
-    removed: tuple[Span, ...] = ()
-    added: tuple[Span, ...] = ()
-
-    def inverse(self) -> "Change":
-        return Change(removed=self.added, added=self.removed)
-
-    @property
-    def doc_ids(self) -> set[int]:
-        return {span.doc_id for span in self.removed + self.added}
 
 
 def add_span(project: Project, doc_id: int, annotator: str, label: str, start: int, end: int) -> Change:
@@ -85,19 +69,30 @@ def relabel_span(project: Project, span_id: int, label: str) -> Change:
         raise SpanError(f"span {span_id} no longer exists (another window may have removed it)")
     if span.label == label:
         return Change()
-    return apply(project, Change(removed=(span,), added=(span._replace(label=label, id=None),)))
+    # In place, keeping its id: whatever points at the span stays with it.
+    return apply(project, Change(relabeled=((span, span._replace(label=label)),)))
 
 
 def apply(project: Project, change: Change) -> Change:
-    """Remove `change.removed` and add `change.added` in one transaction.
-
-    Spans added with an id keep it (that is how undo restores a span), so
-    the returned Change holds the spans as stored, ids included.
+    """Perform `change` in one transaction: remove, relabel in place, add,
+    set statuses. Spans added with an id keep it (that is how undo restores
+    a span), so the returned Change holds the spans as stored, ids included.
+    A span that is no longer as the change expects (another window removed
+    or relabelled it) refuses the whole change.
     """
     with project.write() as conn:
         for span in change.removed:
             if conn.execute("DELETE FROM spans WHERE id = ?", (span.id,)).rowcount != 1:
                 raise SpanError(f"span {span.id} no longer exists (another window may have removed it)")
+        for before, after in change.relabeled:
+            _check_names(project, after)
+            if _find_same(conn, after) not in (None, after.id):
+                raise SpanError(f"{after.annotator} already has a {after.label!r} span at "
+                                f"[{after.start}, {after.end})")
+            if conn.execute("UPDATE spans SET label = ? WHERE id = ? AND label = ?",
+                            (after.label, after.id, before.label)).rowcount != 1:
+                raise SpanError(f"span {before.id} no longer exists as it was (another window may have "
+                                "removed or relabelled it)")
         added = []
         for span in change.added:
             _check_span(project, conn, span)
@@ -105,21 +100,28 @@ def apply(project: Project, change: Change) -> Change:
                 raise SpanError(f"{span.annotator} already has a {span.label!r} span at "
                                 f"[{span.start}, {span.end})")
             added.append(_insert(conn, span))
-    return Change(removed=change.removed, added=tuple(added))
+        for status in change.statuses:
+            _write_status(conn, status)
+    return Change(removed=change.removed, added=tuple(added), relabeled=change.relabeled,
+                  statuses=change.statuses)
 
 
-def set_status(project: Project, doc_id: int, annotator: str, status: str) -> str:
-    """Set `annotator`'s status for a document; returns the previous status."""
-    if status not in DOCUMENT_STATUSES:
-        raise SpanError(f"unknown status {status!r}; use one of {', '.join(DOCUMENT_STATUSES)}")
+def set_status(project: Project, doc_id: int, annotator: str, status: str) -> Change:
+    """Set `annotator`'s status for a document (undoable, like any change)."""
     previous = project.status(doc_id, annotator)
-    with project.write() as conn:
-        conn.execute(
-            "INSERT INTO document_status (doc_id, annotator, status) VALUES (?, ?, ?) "
-            "ON CONFLICT (doc_id, annotator) DO UPDATE SET status = excluded.status",
-            (doc_id, annotator, status),
-        )
-    return previous
+    if previous == status:
+        return Change()
+    return apply(project, Change(statuses=(StatusChange(doc_id, annotator, previous, status),)))
+
+
+def _write_status(conn, status: StatusChange) -> None:
+    if status.after not in DOCUMENT_STATUSES:
+        raise SpanError(f"unknown status {status.after!r}; use one of {', '.join(DOCUMENT_STATUSES)}")
+    conn.execute(
+        "INSERT INTO document_status (doc_id, annotator, status) VALUES (?, ?, ?) "
+        "ON CONFLICT (doc_id, annotator) DO UPDATE SET status = excluded.status",
+        (status.doc_id, status.annotator, status.after),
+    )
 
 
 def _check_span(project: Project, conn, span: Span) -> None:

@@ -28,8 +28,9 @@ def toggle_done(window) -> None:
     doc_id = window.doc.id
     status = "in progress" if window.project.status(doc_id, window.user) == "done" else "done"
 
-    def saved(_previous: str) -> None:
-        window.documents.model.update(doc_id, status=status)
+    def saved(change) -> None:
+        window._show_change(change)
+        window._record(change, f"mark {status}")
         window.statusBar().showMessage(f"Marked {status}.", 3000)
 
     window.writes.submit(window.project, ops.set_status, (doc_id, window.user, status),

@@ -28,7 +28,7 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QTextCursor, QTextLine
 from PySide6.QtWidgets import QPlainTextEdit, QToolTip, QWidget
 
-from annotator.core.model import Label, Span, trim_whitespace
+from annotator.core.model import Label, Span, excerpt, trim_whitespace
 from annotator.gui.offsets import OffsetMap, display_text
 from annotator.gui.span_index import SpanIndex
 
@@ -435,9 +435,6 @@ def tooltip_html(spans: list[Span], text: str) -> str:
     rich text, so we always send HTML and escape every user string."""
     lines = []
     for span in spans:
-        excerpt = text[span.start:span.end]
-        if len(excerpt) > 60:
-            excerpt = excerpt[:57] + "…"
         lines.append(f"<b>{html.escape(span.label)}</b> · {html.escape(span.annotator)}"
-                     f"<br><i>{html.escape(excerpt)}</i>")
+                     f"<br><i>{html.escape(excerpt(text[span.start:span.end], 60))}</i>")
     return "<qt>" + "<hr>".join(lines) + "</qt>"

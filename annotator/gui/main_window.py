@@ -14,7 +14,8 @@ from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from annotator.core import ops
 from annotator.core.errors import AnnotatorError, ProjectDetached
-from annotator.core.model import Document, Span
+from annotator.core.history import History
+from annotator.core.model import Document, Span, excerpt
 from annotator.core.store import Project, SpanReader
 from annotator.gui import dialogs, document_commands, file_commands
 from annotator.gui.actions import build_actions, build_menus, menu_text
@@ -45,8 +46,7 @@ class MainWindow(QMainWindow):
         self.project = project
         self.user = user
         self.doc: Document | None = None
-        self.undo_stack: list[ops.Change] = []
-        self.redo_stack: list[ops.Change] = []
+        self.history = History()  # undo and redo (core); the Edit menu names its steps
         self.counts: Counter = Counter()
         self._doc_spans: list = []  # the current document's spans as last loaded
         self._labels: list | None = None
@@ -141,8 +141,8 @@ class MainWindow(QMainWindow):
             self.poll_timer.start()
         if user is not None:
             self.user = user
-        self.undo_stack.clear()
-        self.redo_stack.clear()
+        self.history.clear()
+        self._show_history()
         self.doc = None
         self._data_version = project.data_version()
         self._reconnects = project.reconnects
@@ -407,27 +407,32 @@ class MainWindow(QMainWindow):
             self.close()
 
     def _show_change(self, change: ops.Change) -> None:
-        if not change.removed and not change.added:
+        for status in change.statuses:
+            if status.annotator == self.user:
+                self.documents.model.update(status.doc_id, status=status.after)
+        # A relabel shows as its span taken out and put back with the new label.
+        before, after = change.spans_before, change.spans_after
+        if not before and not after:
             return
         for doc_id in change.doc_ids:
-            mine = sum(1 for s in change.added if s.annotator == self.user and s.doc_id == doc_id) \
-                - sum(1 for s in change.removed if s.annotator == self.user and s.doc_id == doc_id)
+            mine = sum(1 for s in after if s.annotator == self.user and s.doc_id == doc_id) \
+                - sum(1 for s in before if s.annotator == self.user and s.doc_id == doc_id)
             row = self.documents.model.row_of(doc_id)
             if row is not None and mine:
                 count = self.documents.model.rows[row].span_count + mine
                 self.documents.model.update(doc_id, span_count=count)
         if self.doc is None or self.doc.id not in change.doc_ids:
             return
-        if len(change.removed) + len(change.added) > BULK_CHANGE:
+        if len(before) + len(after) > BULK_CHANGE:
             self._show_bulk_change(change)
             return
-        self.view.apply_change(change.removed, change.added)
+        self.view.apply_change(before, after)
         model = self.span_list.span_model
-        for span in change.removed:
+        for span in before:
             model.remove(span)
             if span.annotator == self.user:
                 self.counts[span.label] -= 1
-        for span in change.added:
+        for span in after:
             if self.view.visible(span):
                 model.add(span)
             if span.annotator == self.user:
@@ -438,18 +443,28 @@ class MainWindow(QMainWindow):
         """Tag-all's thousands of spans: rebuild the index and list once
         (one sort) instead of thousands of list inserts, each moving every
         row after it (69,000 matches: minutes)."""
-        removed = {span.id for span in change.removed}
+        removed = {span.id for span in change.spans_before}
         spans = [s for s in self.view.index if s.id not in removed]
-        spans += [s for s in change.added if s.doc_id == self.doc.id]
+        spans += [s for s in change.spans_after if s.doc_id == self.doc.id]
         spans.sort()
         self._doc_spans = spans
         self.view.set_spans(spans)
         self._refresh_span_views()
 
-    def _record(self, change: ops.Change) -> None:
-        if change.added or change.removed:
-            self.undo_stack.append(change)
-            self.redo_stack.clear()
+    def _record(self, change: ops.Change, description: str) -> None:
+        self.history.push(change, description)
+        self._show_history()
+
+    def _show_history(self) -> None:
+        """The Edit menu names the step Undo and Redo would take."""
+        for action_id, description in (("undo", self.history.undo_description),
+                                       ("redo", self.history.redo_description)):
+            action = self.actions[action_id]
+            plain = "&Undo" if action_id == "undo" else "&Redo"
+            action.setText(f"{plain} {menu_text(description)}" if description else plain)
+
+    def _quoted(self, span: Span) -> str:
+        return f"“{excerpt(self.view.text[span.start:span.end], 30)}”"
 
     def selected_span(self):
         return self.view.index.get(self.view.selected_span_id)
@@ -479,11 +494,15 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Select some text first (drag, double-click, or Shift+arrows).", 5000)
 
     def _tagged(self, change: ops.Change) -> None:
-        self._record(change)
+        if not change.spans_after:
+            return
+        span = change.spans_after[0]
+        verb = "tag" if change.added else "relabel"
+        self._record(change, f"{verb} {self._quoted(span)} as {span.label}")
+        if self.doc is not None and span.doc_id == self.doc.id:
+            self._select(span.id)  # (a relabelled span keeps its id, and stays selected)
         if change.added:
-            if self.doc is not None and change.added[0].doc_id == self.doc.id:
-                self._select(change.added[0].id)
-            self._mark_started(change.added[0].doc_id)
+            self._mark_started(span.doc_id)
 
     def _mark_started(self, doc_id: int) -> None:
         """A document you have tagged in is no longer 'new' to you."""
@@ -492,7 +511,7 @@ class MainWindow(QMainWindow):
             return
         self.writes.submit(
             self.project, ops.set_status, (doc_id, self.user, "in progress"),
-            lambda _previous: self.documents.model.update(doc_id, status="in progress"),
+            self._show_change,
             lambda _error: None)  # the span is saved; the status is a convenience
 
     def remove_selected_span(self) -> None:
@@ -503,34 +522,39 @@ class MainWindow(QMainWindow):
         if span.annotator != self.user:
             self.statusBar().showMessage(f"That span is {span.annotator}'s; only your own spans can be removed.", 5000)
             return
-        self._commit(ops.remove_span, span.id, then=self._record)
+        description = f"remove {self._quoted(span)}"
+        self._commit(ops.remove_span, span.id, then=lambda change: self._record(change, description))
         self._select(None)
 
     def undo(self) -> None:
-        self._replay(self.undo_stack, self.redo_stack, "Nothing to undo.")
+        self._replay(self.history.next_undo(), self.history.undone, self.history.undo_description, "Undid",
+                     "Nothing to undo.")
 
     def redo(self) -> None:
-        self._replay(self.redo_stack, self.undo_stack, "Nothing to redo.")
+        self._replay(self.history.next_redo(), self.history.redone, self.history.redo_description, "Redid",
+                     "Nothing to redo.")
 
-    def _replay(self, source: list, target: list, empty: str) -> None:
-        if not source:
+    def _replay(self, change: ops.Change | None, done, description: str | None, verb: str, empty: str) -> None:
+        if change is None:
             self.statusBar().showMessage(empty, 3000)
             return
         if self.writes.pending:
             # Which change comes next is only known once those are saved.
             self.statusBar().showMessage("Wait until the changes being saved are saved.", 5000)
             return
-        change = source.pop()
         doc_ids = change.doc_ids
         if self.doc is None or self.doc.id not in doc_ids:
             self.open_document(next(iter(doc_ids)))
 
-        def done(applied: ops.Change) -> None:
-            target.append(applied)
-            self._select(applied.added[0].id if applied.added else None)
+        def applied(result: ops.Change) -> None:
+            # Only now does the step move: a failed undo keeps its place.
+            done(result)
+            self._show_history()
+            after = result.spans_after
+            self._select(after[0].id if after else None)
+            self.statusBar().showMessage(f"{verb}: {description}.", 5000)
 
-        # A failed undo keeps its entry: it can be tried again.
-        self._commit(ops.apply, change.inverse(), then=done, failed=lambda _error: source.append(change))
+        self._commit(ops.apply, change, then=applied)
 
     def tag_all_occurrences(self) -> None:
         """Give every other occurrence of the selected span's text (as a
@@ -550,8 +574,8 @@ class MainWindow(QMainWindow):
                for m in re.finditer(pattern, self.view.text) if m.start() != span.start]
 
         def done(change: ops.Change) -> None:
-            self._record(change)
             count = len(change.added)
+            self._record(change, f"tag {count:,} occurrence{'s' if count != 1 else ''} as {span.label}")
             self.statusBar().showMessage(f"Tagged {count} more occurrence{'s' if count != 1 else ''} "
                                          f"as {span.label}.", 5000)
 
@@ -594,10 +618,8 @@ class MainWindow(QMainWindow):
         span = self.selected_span()
         bar = self.statusBar()
         if span is not None:
-            excerpt = " ".join(self.view.text[span.start:span.end].split())
-            if len(excerpt) > 80:
-                excerpt = excerpt[:79] + "…"
-            self._span_message = (f"{span.label} “{excerpt}” · {span.annotator} · "
+            quoted = excerpt(self.view.text[span.start:span.end], 80)
+            self._span_message = (f"{span.label} “{quoted}” · {span.annotator} · "
                                   f"characters {span.start}–{span.end}")
             bar.showMessage(self._span_message, 8000)
         elif bar.currentMessage() == self._span_message:
@@ -628,8 +650,8 @@ class MainWindow(QMainWindow):
 
     def set_user(self, name: str) -> None:
         self.user = name
-        self.undo_stack.clear()
-        self.redo_stack.clear()
+        self.history.clear()
+        self._show_history()
         self._show_user()
         self.load_documents()
         self._reload_span_views()

@@ -14,7 +14,7 @@ from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
-from annotator.core.model import Span
+from annotator.core.model import Span, excerpt
 from annotator.gui.table_model import RowTableModel
 
 EXCERPT = 80
@@ -99,9 +99,7 @@ class SpanTableModel(RowTableModel):
             if column == 0:
                 return span.label
             if column == 1:
-                text = self.text[span.start:span.end]
-                text = " ".join(text.split())  # line breaks and tabs as single spaces
-                return text if len(text) <= EXCERPT else text[:EXCERPT - 1] + "…"
+                return excerpt(self.text[span.start:span.end], EXCERPT)
             if column == 2:
                 return f"{span.start}–{span.end}"
             return span.annotator

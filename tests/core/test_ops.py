@@ -112,14 +112,26 @@ def test_remove_and_undo_restores_the_same_span_and_id(project, doc):
     assert project.spans(doc) == []
 
 
-def test_relabel_replaces_the_span_and_undo_puts_it_back(project, doc):
+def test_relabel_keeps_the_span_and_its_id_through_undo_and_redo(project, doc):
     added = ops.add_span(project, doc, "ann", "actor", 0, 10).added[0]
     change = ops.relabel_span(project, added.id, "organisation")
-    assert change.removed == (added,)
-    assert [s.label for s in project.spans(doc)] == ["organisation"]
-    ops.apply(project, change.inverse())
+    assert change.relabeled == ((added, added._replace(label="organisation")),)
+    assert project.spans(doc) == [added._replace(label="organisation")]  # same id
+    undone = ops.apply(project, change.inverse())
     assert project.spans(doc) == [added]
-    assert ops.relabel_span(project, added.id, "actor") == ops.Change()
+    ops.apply(project, undone.inverse())  # redo
+    assert project.spans(doc) == [added._replace(label="organisation")]
+    assert ops.relabel_span(project, added.id, "organisation") == ops.Change()
+
+
+def test_a_relabel_whose_span_changed_meanwhile_is_refused(project, project_path, doc):
+    added = ops.add_span(project, doc, "ann", "actor", 0, 10).added[0]
+    change = ops.relabel_span(project, added.id, "organisation")
+    ops.relabel_span(project, added.id, "date")  # another window, say
+    before = snapshot(project_path)
+    with pytest.raises(SpanError, match="no longer exists as it was"):
+        ops.apply(project, change.inverse())
+    assert snapshot(project_path) == before
 
 
 def test_operations_on_a_span_already_gone_are_refused_cleanly(project, project_path, doc):
@@ -157,8 +169,12 @@ def test_add_spans_skips_existing_ones_and_checks_the_rest(project, project_path
 
 def test_status(project, doc):
     assert project.status(doc, "ann") == "new"
-    assert ops.set_status(project, doc, "ann", "done") == "new"
+    change = ops.set_status(project, doc, "ann", "done")
     assert project.status(doc, "ann") == "done" and project.status(doc, "other") == "new"
+    ops.apply(project, change.inverse())  # marking done is undoable
+    assert project.status(doc, "ann") == "new"
+    ops.apply(project, change)
+    assert ops.set_status(project, doc, "ann", "done") == ops.Change()
     with pytest.raises(SpanError, match="unknown status"):
         ops.set_status(project, doc, "ann", "finished")
     assert project.status(doc, "ann") == "done"

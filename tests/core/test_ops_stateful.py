@@ -1,6 +1,7 @@
-"""Random sequences of add, remove, relabel, undo and redo, checked against a
-plain model after every step (and from a second connection, as another
-process or a restart would see it)."""
+"""Random sequences of add, remove, relabel, status, undo and redo, driving
+the core undo history as the window does, checked against a plain model
+after every step (and from a second connection, as another process or a
+restart would see it). Relabels, and their undo and redo, keep the id."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from annotator.core import ops
 from annotator.core.errors import SpanError
+from annotator.core.history import History
 from annotator.core.store import Project
 
 LABELS = ("actor", "organisation", "date", "quote")
@@ -30,18 +32,25 @@ class OpsMachine(RuleBasedStateMachine):
             self.doc = conn.execute("INSERT INTO documents (name, text, text_sha256, length) VALUES (?, ?, ?, ?)",
                                     ("d", TEXT, "x", len(TEXT))).lastrowid
         self.model: dict[int, tuple] = {}  # id -> (label, start, end)
-        self.undo: list[ops.Change] = []
-        self.redo: list[ops.Change] = []
+        self.status = "new"
+        self.history = History()
 
     def teardown(self):
         self.project.close()
         self.tmp.cleanup()
 
     def _applied(self, change: ops.Change) -> None:
-        for span in change.removed:
+        for span in change.spans_before:
             del self.model[span.id]
-        for span in change.added:
+        for span in change.spans_after:
             self.model[span.id] = (span.label, span.start, span.end)
+        for status in change.statuses:
+            assert status.before == self.status
+            self.status = status.after
+
+    def _done(self, change: ops.Change, what: str) -> None:
+        self._applied(change)
+        self.history.push(change, what)
 
     def _exists(self, label, start, end) -> bool:
         return (label, start, end) in self.model.values()
@@ -55,19 +64,13 @@ class OpsMachine(RuleBasedStateMachine):
             except SpanError:
                 return
             raise AssertionError("a duplicate span was accepted")
-        change = ops.add_span(self.project, self.doc, "ann", label, start, end)
-        self._applied(change)
-        self.undo.append(change)
-        self.redo.clear()
+        self._done(ops.add_span(self.project, self.doc, "ann", label, start, end), "add")
 
     @precondition(lambda self: self.model)
     @rule(data=st.data())
     def remove(self, data):
         span_id = data.draw(st.sampled_from(sorted(self.model)))
-        change = ops.remove_span(self.project, span_id)
-        self._applied(change)
-        self.undo.append(change)
-        self.redo.clear()
+        self._done(ops.remove_span(self.project, span_id), "remove")
 
     @precondition(lambda self: self.model)
     @rule(data=st.data(), label=st.sampled_from(LABELS))
@@ -84,25 +87,26 @@ class OpsMachine(RuleBasedStateMachine):
         if label == old_label:
             assert change == ops.Change()
             return
-        self._applied(change)
-        self.undo.append(change)
-        self.redo.clear()
+        assert [after.id for _, after in change.relabeled] == [span_id]  # in place
+        self._done(change, "relabel")
 
-    @precondition(lambda self: self.undo)
+    @rule(status=st.sampled_from(("new", "in progress", "done")))
+    def set_status(self, status):
+        self._done(ops.set_status(self.project, self.doc, "ann", status), "status")
+
+    @precondition(lambda self: self.history.undo_description is not None)
     @rule()
     def undo_last(self):
-        change = self.undo.pop()
-        done = ops.apply(self.project, change.inverse())
+        done = ops.apply(self.project, self.history.next_undo())
         self._applied(done)
-        self.redo.append(done.inverse())
+        self.history.undone(done)
 
-    @precondition(lambda self: self.redo)
+    @precondition(lambda self: self.history.redo_description is not None)
     @rule()
     def redo_last(self):
-        change = self.redo.pop()
-        done = ops.apply(self.project, change)
+        done = ops.apply(self.project, self.history.next_redo())
         self._applied(done)
-        self.undo.append(done)
+        self.history.redone(done)
 
     @invariant()
     def store_matches_model(self):
@@ -114,6 +118,7 @@ class OpsMachine(RuleBasedStateMachine):
         finally:
             conn.close()
         assert {r[0]: r[1:] for r in rows} == self.model
+        assert self.project.status(self.doc, "ann") == self.status
 
 
 OpsMachine.TestCase.settings = settings(max_examples=40, stateful_step_count=30, deadline=None)

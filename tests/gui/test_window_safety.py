@@ -129,7 +129,7 @@ def test_a_change_that_cannot_get_the_lock_is_reported_not_saved(project, projec
         [box] = boxes(window)
         assert box.windowTitle() == "Not saved" and "nothing was changed" in box.text()
         assert not any(s.annotator == "alice" for s in window.view.index)
-        assert window.undo_stack == []
+        assert window.history.undo_description is None
     assert spans_as_text(project_path) == set()
 
 

@@ -42,15 +42,15 @@ def main(path: str, annotator: str, seed: int, n_ops: int) -> None:
         if roll < 0.15 and undo:
             change = undo.pop().inverse()
             # Undoing an add removes the span as stored; undoing a remove puts it back.
-            report("begin", change.removed, change.added)
+            report("begin", change.spans_before, change.spans_after)
             ops.apply(project, change)
-            report("done", change.removed, change.added)
+            report("done", change.spans_before, change.spans_after)
         elif roll < 0.30 and mine:
             span = rng.choice(mine)
             report("begin", [span], [])
             change = ops.remove_span(project, span.id)
             undo.append(change)
-            report("done", change.removed, change.added)
+            report("done", change.spans_before, change.spans_after)
         elif roll < 0.40 and mine:
             span = rng.choice(mine)
             label = rng.choice([l for l in LABELS if l != span.label])
@@ -60,7 +60,7 @@ def main(path: str, annotator: str, seed: int, n_ops: int) -> None:
             report("begin", [span], [new])
             change = ops.relabel_span(project, span.id, label)
             undo.append(change)
-            report("done", change.removed, change.added)
+            report("done", change.spans_before, change.spans_after)
         else:
             doc_id = rng.choice(sorted(docs))
             start = rng.randrange(docs[doc_id])
@@ -72,7 +72,7 @@ def main(path: str, annotator: str, seed: int, n_ops: int) -> None:
             report("begin", [], [new])
             change = ops.add_span(project, doc_id, annotator, label, start, end)
             undo.append(change)
-            report("done", change.removed, change.added)
+            report("done", change.spans_before, change.spans_after)
     project.close()
     print(json.dumps({"phase": "finished"}), flush=True)
 

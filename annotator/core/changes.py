@@ -1,0 +1,59 @@
+"""What one step a person takes changes, as data that can be turned around.
+
+A `Change` is what `ops` returns and what the undo history keeps: spans
+removed and added, spans relabelled in place (same id, so anything pointing
+at a span survives a relabel and its undo), and document statuses. Its
+`inverse()` is the change that takes it back; `ops.apply` performs any
+change in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from annotator.core.model import Span
+
+
+class StatusChange(NamedTuple):
+    """One annotator's status of one document, from `before` to `after`."""
+
+    doc_id: int
+    annotator: str
+    before: str
+    after: str
+
+    def inverse(self) -> "StatusChange":
+        return StatusChange(self.doc_id, self.annotator, self.after, self.before)
+
+
+@dataclass(frozen=True)
+class Change:
+    removed: tuple[Span, ...] = ()
+    added: tuple[Span, ...] = ()
+    # (before, after): the same span (same id) with another label.
+    relabeled: tuple[tuple[Span, Span], ...] = ()
+    statuses: tuple[StatusChange, ...] = ()
+
+    def inverse(self) -> "Change":
+        return Change(removed=self.added, added=self.removed,
+                      relabeled=tuple((after, before) for before, after in self.relabeled),
+                      statuses=tuple(s.inverse() for s in reversed(self.statuses)))
+
+    def __bool__(self) -> bool:
+        return bool(self.removed or self.added or self.relabeled or self.statuses)
+
+    @property
+    def spans_before(self) -> tuple[Span, ...]:
+        """Every span as it was and is no more (removed, or relabelled from)."""
+        return self.removed + tuple(before for before, _ in self.relabeled)
+
+    @property
+    def spans_after(self) -> tuple[Span, ...]:
+        """Every span as it now is (added, or relabelled to)."""
+        return self.added + tuple(after for _, after in self.relabeled)
+
+    @property
+    def doc_ids(self) -> set[int]:
+        return ({span.doc_id for span in self.spans_before + self.spans_after}
+                | {s.doc_id for s in self.statuses})
