@@ -42,9 +42,13 @@ class Settings:
         # Only the per-user default project is filled with the sample
         # article; a project named with --db starts empty.
         try:
-            return Project.open(self.db, seeds=None if self.db_given else seeds_dir())
+            project = Project.open(self.db, seeds=None if self.db_given else seeds_dir())
         except AnnotatorError as e:
             raise click.ClickException(str(e)) from None
+        if project.backup_path is not None:
+            click.echo(f"Upgraded {self.db} for this version of annotator; the old version was kept "
+                       f"as {project.backup_path}.", err=True)
+        return project
 
     def open_existing(self) -> Project:
         """Open the project for a command that only reads it: one that does

@@ -1,4 +1,4 @@
-"""The dependency rules in DESIGN.md, checked by import-linter over the real
+"""The dependency rules (docs/architecture.md), checked by import-linter over the real
 import graph (see [tool.importlinter] in pyproject.toml)."""
 
 import subprocess

@@ -42,6 +42,11 @@ class Label:
     mnemonic: str | None = None
     description: str = ""
 
+    @property
+    def keys(self) -> list[str]:
+        """The keys that apply this label, as shown to a person ("1", "A")."""
+        return [k.upper() for k in (self.hotkey, self.mnemonic) if k]
+
 
 @dataclass(frozen=True)
 class Document:

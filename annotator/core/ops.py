@@ -59,14 +59,14 @@ def add_spans(project: Project, spans: list[Span]) -> Change:
 def remove_span(project: Project, span_id: int) -> Change:
     span = project.span(span_id)
     if span is None:
-        raise SpanError(f"span {span_id} no longer exists (another window may have removed it)")
+        raise _gone(span_id)
     return apply(project, Change(removed=(span,)))
 
 
 def relabel_span(project: Project, span_id: int, label: str) -> Change:
     span = project.span(span_id)
     if span is None:
-        raise SpanError(f"span {span_id} no longer exists (another window may have removed it)")
+        raise _gone(span_id)
     if span.label == label:
         return Change()
     # In place, keeping its id: whatever points at the span stays with it.
@@ -83,7 +83,7 @@ def apply(project: Project, change: Change) -> Change:
     with project.write() as conn:
         for span in change.removed:
             if conn.execute("DELETE FROM spans WHERE id = ?", (span.id,)).rowcount != 1:
-                raise SpanError(f"span {span.id} no longer exists (another window may have removed it)")
+                raise _gone(span.id)
         for before, after in change.relabeled:
             _check_names(project, after)
             if _find_same(conn, after) not in (None, after.id):
@@ -122,6 +122,10 @@ def _write_status(conn, status: StatusChange) -> None:
         "ON CONFLICT (doc_id, annotator) DO UPDATE SET status = excluded.status",
         (status.doc_id, status.annotator, status.after),
     )
+
+
+def _gone(span_id: int | None) -> SpanError:
+    return SpanError(f"span {span_id} no longer exists (another window may have removed it)")
 
 
 def _check_span(project: Project, conn, span: Span) -> None:

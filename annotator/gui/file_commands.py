@@ -183,11 +183,11 @@ def shortcuts_text(window) -> str:
     """The tagging keys, then every command's shortcut from the action
     table, so the help cannot drift from the real key bindings."""
     labels = "\n".join(
-        f"{'':17}{'/'.join(k.upper() for k in (label.hotkey, label.mnemonic) if k) or '-':<6} {label.name}"
+        f"{'':17}{'/'.join(label.keys) or '-':<6} {label.name}"
         for label in window.project.labels())
     lines = [dialogs.TAGGING_HELP.format(labels=labels), ""]
     for spec in ACTIONS:
-        keys = window.actions[spec.id].shortcuts()
+        keys = window.commands[spec.id].shortcuts()
         if keys:
             name = spec.text.replace("&", "").rstrip("…")
             shown = " / ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in keys[:2])

@@ -113,7 +113,7 @@ class LabelRow(QFrame):
         row.setSpacing(8)
         swatch = Swatch(label.color, self)
         self.name = with_font(plain_label(label.name, self), weight=QFont.Weight.DemiBold)
-        keys = " ".join(k.upper() for k in (label.hotkey, label.mnemonic) if k)
+        keys = " ".join(label.keys)
         self.keys = with_font(muted(plain_label(keys, self)), fixed_pitch=True)
         self.count = plain_label("0", self)
         self.count.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

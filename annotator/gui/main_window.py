@@ -62,8 +62,10 @@ class MainWindow(QMainWindow):
         self.poll_timer.setInterval(poll_ms)
         self.poll_timer.timeout.connect(self.check_for_changes)
         self._build()
-        self.actions = build_actions(self)
-        build_menus(self, self.actions)
+        # The command table's QActions by id (not `actions`: that would hide
+        # QWidget.actions(), which Qt itself calls).
+        self.commands = build_actions(self)
+        build_menus(self, self.commands)
         self._restore_settings()
         self.set_project(project, user)
         # Another process (a second window, a CLI import) may change the
@@ -160,6 +162,10 @@ class MainWindow(QMainWindow):
             # The project opens; only this document cannot be shown.
             dialogs.error(self, "Document not opened", str(e))
         self.view.setFocus()
+        if project.backup_path is not None:
+            # Said once: the upgrade happened while opening this very Project.
+            dialogs.info(self, "Project upgraded", f"{project.path} was upgraded for this version of "
+                         f"annotator. A copy of it as it was is kept as {project.backup_path}.")
 
     def _load_labels(self) -> None:
         labels = self.project.labels()
@@ -179,7 +185,7 @@ class MainWindow(QMainWindow):
         for label in labels:
             action = QAction(menu_text(label.name), self)
             action.setObjectName(f"label:{label.name}")
-            keys = [k.upper() for k in (label.hotkey, label.mnemonic) if k]
+            keys = list(label.keys)
             # Digits work from the number pad too.
             keys += [f"Num+{k}" for k in keys if k.isdigit()]
             action.setShortcuts([QKeySequence(k) for k in keys])
@@ -459,7 +465,7 @@ class MainWindow(QMainWindow):
         """The Edit menu names the step Undo and Redo would take."""
         for action_id, description in (("undo", self.history.undo_description),
                                        ("redo", self.history.redo_description)):
-            action = self.actions[action_id]
+            action = self.commands[action_id]
             plain = "&Undo" if action_id == "undo" else "&Redo"
             action.setText(f"{plain} {menu_text(description)}" if description else plain)
 

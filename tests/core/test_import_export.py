@@ -1,5 +1,5 @@
 """Import then export: text and offsets survive exactly; the export has the
-shape DESIGN.md specifies; a failed export leaves nothing behind."""
+shape the README specifies; a failed export leaves nothing behind."""
 
 from __future__ import annotations
 

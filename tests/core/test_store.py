@@ -8,6 +8,7 @@ import socket
 import sqlite3
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
@@ -524,3 +525,20 @@ def test_an_upgrade_whose_optional_index_fails_still_opens(project_path, monkeyp
     monkeypatch.undo()
     with Project.open(project_path) as p:  # and gets the index next time
         assert not migrations.missing_read_indexes(p.conn)
+
+
+def test_an_upgrade_says_where_the_old_version_was_kept(project_path, tmp_path):
+    """The backup an upgrade writes is no use if nobody knows it exists."""
+    import subprocess
+    import sys
+
+    _make_old_project(project_path)
+    result = subprocess.run([sys.executable, "-m", "annotator", "--db", str(project_path), "list"],
+                            capture_output=True, text=True, timeout=60,
+                            cwd=Path(__file__).resolve().parents[2])
+    assert result.returncode == 0, result.stderr
+    [backup] = [n for n in files_beside(project_path) if ".backup-" in n]
+    assert f"the old version was kept as {project_path.with_name(backup)}" in result.stderr
+    again = subprocess.run([sys.executable, "-m", "annotator", "--db", str(project_path), "list"],
+                           capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parents[2])
+    assert "Upgraded" not in again.stderr  # once

@@ -37,7 +37,7 @@ def test_import_through_the_menu(project, make_window, monkeypatch, tmp_path):
                                  "spans": [{"start": 3, "end": 16, "label": "date"}]}) + "\n",
                      encoding="utf-8")
     patch_dialog(monkeypatch, "getOpenFileNames", ([str(article), str(lines)], ""))
-    window.actions["import_files"].trigger()
+    window.commands["import_files"].trigger()
     assert [r.name for r in window.documents.model.rows] == ["article", "treaty"]
     assert window.doc is not None
     treaty = next(r for r in window.documents.model.rows if r.name == "treaty")
@@ -55,7 +55,7 @@ def test_a_bad_import_names_file_and_line_and_imports_nothing(project, make_wind
     bad.write_text('{"text": "ok"}\n{"text": "x", "spans": [{"start": 0, "end": 9, "label": "actor"}]}\n',
                    encoding="utf-8")
     patch_dialog(monkeypatch, "getOpenFileNames", ([str(good), str(bad)], ""))
-    window.actions["import_files"].trigger()
+    window.commands["import_files"].trigger()
     [box] = boxes(window)
     assert box.textFormat() == Qt.TextFormat.PlainText
     assert "<b>bad<i>.jsonl, line 2" in box.text()
@@ -72,7 +72,7 @@ def test_export_through_the_menu_holds_exactly_the_tagged_spans(project, make_wi
         qtbot.keyClick(window.view, key)
     out = tmp_path / "out.jsonl"
     patch_dialog(monkeypatch, "getSaveFileName", (str(out), ""))
-    window.actions["export_jsonl"].trigger()
+    window.commands["export_jsonl"].trigger()
     [record] = [json.loads(line) for line in out.read_text(encoding="utf-8").split("\n") if line]  # not splitlines: U+2028
     assert record["text"] == TRICKY
     assert record["annotator"] == "alice"
@@ -83,7 +83,7 @@ def test_export_through_the_menu_holds_exactly_the_tagged_spans(project, make_wi
 def test_export_error_is_reported(project, make_window, monkeypatch, tmp_path):
     window = make_window(project)
     patch_dialog(monkeypatch, "getSaveFileName", (str(tmp_path / "missing" / "out.jsonl"), ""))
-    window.actions["export_jsonl"].trigger()
+    window.commands["export_jsonl"].trigger()
     [box] = boxes(window)
     assert "missing" in box.text()
 
@@ -93,11 +93,11 @@ def test_new_and_open_project(project, make_window, monkeypatch, tmp_path):
     window = make_window(project)
     new_path = tmp_path / "new.db"
     patch_dialog(monkeypatch, "getSaveFileName", (str(new_path), ""))
-    window.actions["new_project"].trigger()
+    window.commands["new_project"].trigger()
     assert window.project.path == new_path and window.documents.model.rowCount() == 0
     assert str(new_path) in window.path_label.text()
     patch_dialog(monkeypatch, "getOpenFileName", (str(project.path), ""))
-    window.actions["open_project"].trigger()
+    window.commands["open_project"].trigger()
     assert [r.name for r in window.documents.model.rows] == ["first"]
     assert window.doc.name == "first"
 
@@ -107,7 +107,7 @@ def test_opening_something_that_is_not_a_project_is_refused(project, make_window
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"not a database at all")
     patch_dialog(monkeypatch, "getOpenFileName", (str(junk), ""))
-    window.actions["open_project"].trigger()
+    window.commands["open_project"].trigger()
     [box] = boxes(window)
     assert "junk.db" in box.text()
     assert window.project is project
@@ -151,11 +151,21 @@ def test_settings_keep_font_size_splitter_and_last_document(project, make_window
 
 def test_help_lists_every_shortcut(project, make_window):
     window = make_window(project)
-    window.actions["shortcuts"].trigger()
+    window.commands["shortcuts"].trigger()
     dialog = window.findChild(QDialog, "textDialog")
     text = dialog.findChild(QPlainTextEdit).toPlainText()
     for action_id in ("undo", "redo", "remove_span", "next_document", "mark_done", "import_files",
                       "export_jsonl", "switch_annotator", "other_layers", "font_larger"):
-        key = window.actions[action_id].shortcuts()[0].toString()
+        key = window.commands[action_id].shortcuts()[0].toString()
         assert key in text, action_id
     assert "1/A    actor" in text and "4/Q    quote" in text
+
+
+def test_opening_an_older_project_says_where_its_old_version_was_kept(make_window, project_path):
+    from tests.core.test_store import _make_old_project
+
+    _make_old_project(project_path)
+    project = Project.open(project_path)
+    window = make_window(project)
+    [box] = boxes(window)
+    assert box.windowTitle() == "Project upgraded" and str(project.backup_path) in box.text()

@@ -80,7 +80,7 @@ def test_markup_in_every_user_string_is_shown_literally(project, make_window, mo
     start = TEXT.index("<b>")
     doc_id = add_document(project, DOC_NAME, TEXT, spans=[(start, start + len(MARKUP), LABEL)], annotator=USER)
     window = make_window(project, user=USER, doc_id=doc_id)
-    window.actions["other_layers"].setChecked(True)
+    window.commands["other_layers"].setChecked(True)
     span = project.spans(doc_id)[0]
     window._select(span.id)
     # An error message quoting user strings (a bad file with markup in its name).
@@ -89,8 +89,8 @@ def test_markup_in_every_user_string_is_shown_literally(project, make_window, mo
     from annotator.gui import dialogs
 
     monkeypatch.setattr(dialogs, "get_open_file_names", lambda *a, **k: ([str(bad)], ""))
-    window.actions["import_files"].trigger()
-    window.actions["about"].trigger()
+    window.commands["import_files"].trigger()
+    window.commands["about"].trigger()
 
     shown = walk(window)
 

@@ -83,7 +83,7 @@ def test_a_command_during_loading_reads_the_rest_first(project, long_doc, make_w
     assert window._reader is not None
     # '[' from the start walks backwards: to the last span of the document,
     # which is on a page not read yet.
-    window.actions["previous_span"].trigger()
+    window.commands["previous_span"].trigger()
     assert window._reader is None
     last_own = [s for s in project.spans(doc_id) if s.annotator == "alice"][-1]
     assert window.view.selected_span_id == last_own.id
@@ -93,9 +93,9 @@ def test_commands_on_spans_read_the_rest_first_and_others_do_not_wait(project, l
     doc_id, _ = long_doc
     window = make_window(project)
     window.open_document(doc_id)
-    window.actions["font_larger"].trigger()  # nothing to do with spans: no waiting
+    window.commands["font_larger"].trigger()  # nothing to do with spans: no waiting
     assert window._reader is not None
-    window.actions["mark_done"].trigger()  # a write that does not go through _commit
+    window.commands["mark_done"].trigger()  # a write that does not go through _commit
     assert window._reader is None
     assert project.status(doc_id, "alice") == "done"
     assert len(window.view.index) == len(project.spans(doc_id))
@@ -178,7 +178,7 @@ def test_a_page_that_cannot_be_read_closes_the_document_instead_of_showing_part(
     assert window._reader is None and window.doc is None
     assert window.view.text == "" and len(window.view.index) == 0
     assert window.span_list.span_model.rowCount() == 0
-    window.actions["next_span"].trigger()  # commands carry on: nothing left to read
+    window.commands["next_span"].trigger()  # commands carry on: nothing left to read
     window.open_document(doc_id)  # and the document can be tried again
     assert window.doc.id == doc_id
 

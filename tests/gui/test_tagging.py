@@ -175,13 +175,13 @@ def test_only_own_spans_are_editable_and_other_layers_show_on_request(project, t
 
     from annotator.gui import dialogs
     monkeypatch.setattr(dialogs.QInputDialog, "getItem", staticmethod(lambda *a, **k: ("bob", True)))
-    window.actions["switch_annotator"].trigger()
+    window.commands["switch_annotator"].trigger()
     assert window.user == "bob"
     assert "bob" in window.user_label.text()
     assert window.span_list.span_model.rowCount() == 0
     assert window.labels_panel.rows["actor"].count.text() == "0"
 
-    window.actions["other_layers"].setChecked(True)
+    window.commands["other_layers"].setChecked(True)
     assert [s.annotator for s in window.span_list.span_model.spans] == ["alice"]
     click_offset(qtbot, window.view, TRICKY, xi + 1)
     assert window.view.selected_span_id is not None  # visible and selectable ...
@@ -192,7 +192,7 @@ def test_only_own_spans_are_editable_and_other_layers_show_on_request(project, t
     select(window.view, TRICKY, xi, xi + 10)
     qtbot.keyClick(window.view, Qt.Key.Key_2)
     assert stored(project, doc_id, TRICKY, "bob") == [("Xi Jinping", "organisation")]
-    window.actions["other_layers"].setChecked(False)
+    window.commands["other_layers"].setChecked(False)
     assert [s.annotator for s in window.span_list.span_model.spans] == ["bob"]
 
 
@@ -200,7 +200,7 @@ def test_an_invalid_annotator_name_is_refused(project, tricky, monkeypatch):
     window, _ = tricky
     from annotator.gui import dialogs
     monkeypatch.setattr(dialogs.QInputDialog, "getItem", staticmethod(lambda *a, **k: ("a\tb", True)))
-    window.actions["switch_annotator"].trigger()
+    window.commands["switch_annotator"].trigger()
     assert window.user == "alice"
 
 

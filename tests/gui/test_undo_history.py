@@ -11,7 +11,7 @@ from tests.gui.test_tagging import TRICKY, select
 def test_tag_relabel_and_mark_done_are_undone_and_redone_by_name(project, make_window, qtbot):
     doc_id = add_document(project, "tricky", TRICKY)
     window = make_window(project, doc_id=doc_id)
-    view, undo, redo = window.view, window.actions["undo"], window.actions["redo"]
+    view, undo, redo = window.view, window.commands["undo"], window.commands["redo"]
     start = TRICKY.index("Xi Jinping")
     select(view, TRICKY, start, start + len("Xi Jinping"))
     qtbot.keyClick(view, Qt.Key.Key_1)
@@ -20,7 +20,7 @@ def test_tag_relabel_and_mark_done_are_undone_and_redone_by_name(project, make_w
     qtbot.keyClick(view, Qt.Key.Key_2)  # the new span is selected: relabel it
     assert undo.text() == "&Undo relabel “Xi Jinping” as organisation"
     assert project.spans(doc_id, "alice") == [span._replace(label="organisation")]  # same id
-    window.actions["mark_done"].trigger()
+    window.commands["mark_done"].trigger()
     assert undo.text() == "&Undo mark done" and project.status(doc_id, "alice") == "done"
 
     ctrl_z = (Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)

@@ -52,7 +52,7 @@ def test_export_from_the_window_never_writes_over_a_project(project, project_pat
         chosen = project_path.with_name(project_path.name + target)
     before = chosen.read_bytes()
     patch_dialog(monkeypatch, "getSaveFileName", (str(chosen), ""))
-    window.actions["export_jsonl"].trigger()
+    window.commands["export_jsonl"].trigger()
     [box] = boxes(window)
     assert "Export failed" in box.windowTitle() and str(chosen) in box.text()
     assert "Exported" not in window.statusBar().currentMessage()
@@ -219,7 +219,7 @@ def test_a_file_dialog_on_the_project_folder_keeps_sqlites_locks(project, projec
         QTimer.singleShot(800, dialog.reject)  # time to list (and type) every file
 
     QTimer.singleShot(200, cancel_when_listed)
-    window.actions[command].trigger()
+    window.commands[command].trigger()
     assert not _other_program_closes_last(project_path)
     assert window.check_for_changes() is not None and not window.detached_label.isVisible()
 
@@ -236,7 +236,7 @@ def test_with_changes_waiting_the_project_and_annotator_stay_put(project, projec
     _tag(window, qtbot, "July 11, 1961", Qt.Key.Key_3)  # saved: something to undo
     with another_program_writing(project_path):
         _tag(window, qtbot, "Xi Jinping")
-        window.actions["open_project"].trigger()
+        window.commands["open_project"].trigger()
         assert window.project.path == project_path
         window.switch_annotator()
         window.undo()
