@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -12,7 +11,7 @@ from typing import Iterable
 from annotator.core import labels as label_schema
 from annotator.core.errors import ImportRejected, InputError
 from annotator.core.formats import ParsedDocument, read_file
-from annotator.core.model import normalize_name
+from annotator.core.model import normalize_name, text_digest
 from annotator.core.store import Project
 
 
@@ -22,10 +21,6 @@ class ImportResult:
     documents_existing: int
     spans_added: int
     labels_added: tuple[str, ...] = ()
-
-
-def text_digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def read_files(paths: Iterable[str | os.PathLike]) -> list[ParsedDocument]:

@@ -6,6 +6,7 @@ so a span's text is always `text[start:end]`.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -80,6 +81,11 @@ class Span(NamedTuple):
 
     def text_in(self, text: str) -> str:
         return text[self.start:self.end]
+
+
+def text_digest(text: str) -> str:
+    """What tells two documents' texts apart: SHA-256 of their UTF-8."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def normalize_name(name: Any) -> Any:

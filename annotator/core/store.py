@@ -233,9 +233,10 @@ class Project:
                 time.sleep(0.005)
 
     def _insert_seeds(self, seeds: Path) -> None:
-        from annotator.core.importer import read_files, text_digest
+        from annotator.core.formats import read_file
+        from annotator.core.model import text_digest
 
-        for doc in read_files(sorted(seeds.glob("*.txt"))):
+        for doc in (doc for path in sorted(seeds.glob("*.txt")) for doc in read_file(path)):
             self.conn.execute(
                 "INSERT OR IGNORE INTO documents (name, text, text_sha256, length, meta) VALUES (?, ?, ?, ?, '{}')",
                 (doc.name, doc.text, text_digest(doc.text), len(doc.text)))

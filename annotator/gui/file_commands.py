@@ -64,8 +64,9 @@ def _switch_to(window, path: str, create: bool = False) -> None:
 def import_files(window) -> None:
     if window.busy_saving() or window.reads_blocked():
         return
-    paths, _ = dialogs.get_open_file_names(window, "Import files", "",
-                                            "Text and JSONL (*.txt *.jsonl);;All files (*)")
+    from annotator.core import formats  # (imported when first used: not on the start-up path)
+
+    paths, _ = dialogs.get_open_file_names(window, "Import files", "", formats.import_filter())
     if not paths:
         return
     # Imported when first used (as exporter below): not on the start-up path.
@@ -97,7 +98,9 @@ def export_jsonl(window) -> None:
     if window.reads_blocked():
         return
     default = str(window.project.path.with_suffix(".jsonl"))
-    path, _ = dialogs.get_save_file_name(window, "Export JSONL", default, "JSONL (*.jsonl);;All files (*)")
+    from annotator.core import formats
+
+    path, _ = dialogs.get_save_file_name(window, "Export JSONL", default, formats.export_filter("jsonl"))
     if not path:
         return
     from annotator.core import exporter

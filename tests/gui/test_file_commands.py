@@ -169,3 +169,13 @@ def test_opening_an_older_project_says_where_its_old_version_was_kept(make_windo
     window = make_window(project)
     [box] = boxes(window)
     assert box.windowTitle() == "Project upgraded" and str(project.backup_path) in box.text()
+
+
+def test_the_windows_import_dialog_offers_the_registrys_filter(project, make_window, monkeypatch):
+    from annotator.core import formats
+    from annotator.gui import dialogs
+
+    offered = []
+    monkeypatch.setattr(dialogs, "get_open_file_names", lambda *args: (offered.append(args[3]) or ([], "")))
+    make_window(project).commands["import_files"].trigger()
+    assert offered == [formats.import_filter()]

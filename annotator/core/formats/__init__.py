@@ -1,57 +1,87 @@
-"""Exchange formats: one module per format, each with read() and/or write().
+"""Exchange formats: one module per format, all listed in one registry.
 
-Readers turn a file into `ParsedDocument`s and raise `InputError` (file and
-line) for anything wrong; they never touch the project. Writers take the
-layers produced by `annotator.core.exporter` and write them to a text stream.
+A `Format` names itself, its file suffixes and what it can do: `read(path)`
+turns a file into `ParsedDocument`s and raises `InputError` (file and line)
+for anything wrong, never touching the project; `write(records, stream)`
+writes the layers produced by `annotator.core.exporter`. The command line's
+`--format` choices and the window's file-dialog filters come from here, so
+a new format is added in one place.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from types import ModuleType
+from typing import IO, Callable, Iterable
 
 from annotator.core.errors import InputError
+from annotator.core.formats import jsonl, txt
+from annotator.core.formats.document import ParsedDocument
+
+__all__ = ["FORMATS", "Format", "ParsedDocument", "EXPORT_FORMATS", "READABLE_SUFFIXES",
+           "by_name", "read_file", "writer", "import_filter", "export_filter"]
 
 
-@dataclass
-class ParsedDocument:
-    name: str
-    text: str
-    meta: dict[str, Any] = field(default_factory=dict)
-    annotator: str | None = None
-    # (start, end, label), code-point offsets already checked against text
-    spans: list[tuple[int, int, str]] = field(default_factory=list)
-    source: str = ""
-    line: int | None = None
+@dataclass(frozen=True)
+class Format:
+    name: str  # what --format takes
+    title: str  # what a file dialog shows
+    suffixes: tuple[str, ...]
+    module: ModuleType  # has read(path) and/or write(records, stream)
+
+    @property
+    def read(self) -> Callable[[Path], list[ParsedDocument]] | None:
+        return getattr(self.module, "read", None)
+
+    @property
+    def write(self) -> Callable[[Iterable[dict], IO[str]], int] | None:
+        return getattr(self.module, "write", None)
 
 
-def _readers() -> dict[str, Callable[[Path], list[ParsedDocument]]]:
-    from annotator.core.formats import jsonl, txt
-
-    return {".txt": txt.read, ".jsonl": jsonl.read}
-
-
-def _writers() -> dict[str, Callable]:
-    from annotator.core.formats import jsonl
-
-    return {"jsonl": jsonl.write}
+FORMATS: tuple[Format, ...] = (
+    Format("jsonl", "JSONL", (".jsonl",), jsonl),
+    Format("txt", "Plain text", (".txt",), txt),
+)
+READABLE_SUFFIXES = tuple(s for f in FORMATS if f.read for s in f.suffixes)
+EXPORT_FORMATS = tuple(f.name for f in FORMATS if f.write)
 
 
-READABLE_SUFFIXES = (".txt", ".jsonl")
-EXPORT_FORMATS = ("jsonl",)
+def by_name(name: str) -> Format:
+    for format_ in FORMATS:
+        if format_.name == name:
+            return format_
+    raise ValueError(f"unknown format {name!r}; known formats are {', '.join(f.name for f in FORMATS)}")
 
 
 def read_file(path: Path) -> list[ParsedDocument]:
-    reader = _readers().get(path.suffix.lower())
-    if reader is None:
+    suffix = path.suffix.lower()
+    format_ = next((f for f in FORMATS if f.read and suffix in f.suffixes), None)
+    if format_ is None:
         raise InputError(path, None, f"cannot import {path.suffix or 'files without an extension'}: "
                                      f"known kinds are {', '.join(READABLE_SUFFIXES)}")
-    return reader(path)
+    return format_.read(path)
 
 
 def writer(format_name: str) -> Callable:
-    try:
-        return _writers()[format_name]
-    except KeyError:
-        raise ValueError(f"unknown export format {format_name!r}") from None
+    write = by_name(format_name).write
+    if write is None:
+        raise ValueError(f"{format_name} is a format annotator reads but does not write")
+    return write
+
+
+def _patterns(format_: Format) -> str:
+    return " ".join(f"*{s}" for s in format_.suffixes)
+
+
+def import_filter() -> str:
+    """A file dialog's filter for everything that can be imported."""
+    readable = [f for f in FORMATS if f.read]
+    every = " ".join(_patterns(f) for f in readable)
+    each = ";;".join(f"{f.title} ({_patterns(f)})" for f in readable)
+    return f"Everything annotator imports ({every});;{each};;All files (*)"
+
+
+def export_filter(name: str) -> str:
+    format_ = by_name(name)
+    return f"{format_.title} ({_patterns(format_)});;All files (*)"

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, Any, Iterable
 
 from annotator.core.errors import AnnotatorError, ImportRejected, InputError
-from annotator.core.formats import ParsedDocument
+from annotator.core.formats.document import ParsedDocument
 from annotator.core.model import (document_name_problem, name_problem, normalize_name, offsets_problem, shown,
                                   unpaired_surrogate)
 from annotator.core.textio import binary_hint, line_of, read_bytes

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from annotator.core.errors import InputError
-from annotator.core.formats import ParsedDocument
+from annotator.core.formats.document import ParsedDocument
 from annotator.core.model import document_name_problem, normalize_name
 from annotator.core.textio import decode_utf8, read_bytes
 
