@@ -60,5 +60,9 @@ class ProjectDetached(ProjectError):
     writing on would corrupt or lose data, so nothing more is written."""
 
 
+class Cancelled(AnnotatorError):
+    """The person cancelled a long import or export; nothing was changed."""
+
+
 class SpanError(AnnotatorError):
     """A span operation that cannot be done (bad offsets, duplicate, unknown label)."""

@@ -6,13 +6,18 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from annotator.core import labels as label_schema
 from annotator.core.errors import ImportRejected, InputError
 from annotator.core.formats import ParsedDocument, read_file
 from annotator.core.model import normalize_name, text_digest
 from annotator.core.store import Project
+
+
+# progress(step, done, total); may raise errors.Cancelled to stop (all undone).
+Progress = Callable[[str, int, int], None]
+PROGRESS_EVERY = 500  # documents between two progress reports
 
 
 @dataclass(frozen=True)
@@ -31,11 +36,15 @@ def read_files(paths: Iterable[str | os.PathLike]) -> list[ParsedDocument]:
     return documents
 
 
-def _read_all(paths: Iterable[str | os.PathLike]) -> tuple[list[ParsedDocument], list[InputError]]:
+def _read_all(paths: Iterable[str | os.PathLike], progress: Progress | None = None
+              ) -> tuple[list[ParsedDocument], list[InputError]]:
     """Every document that parsed, and every problem, from every file."""
     documents: list[ParsedDocument] = []
     errors: list[InputError] = []
-    for path in paths:
+    paths = list(paths)
+    for i, path in enumerate(paths):
+        if progress is not None:
+            progress("Reading files", i, len(paths))
         try:
             documents.extend(read_file(Path(path)))
         except InputError as e:
@@ -47,7 +56,8 @@ def _read_all(paths: Iterable[str | os.PathLike]) -> tuple[list[ParsedDocument],
 
 
 def import_files(project: Project, paths: Iterable[str | os.PathLike], *,
-                 annotator: str | None, add_labels: bool = False) -> ImportResult:
+                 annotator: str | None, add_labels: bool = False,
+                 progress: Progress | None = None) -> ImportResult:
     """Read, check and store `paths` in one transaction.
 
     `annotator` owns spans from lines that name no annotator. Unknown labels
@@ -56,18 +66,24 @@ def import_files(project: Project, paths: Iterable[str | os.PathLike], *,
     problem of every file is reported at once, in file and line order:
     malformed lines, and unknown labels or missing annotators on the lines
     that did parse.
+
+    `progress(step, done, total)` is told how far it got; it may raise
+    `Cancelled`, which rolls everything back.
     """
-    documents, errors = _read_all(paths)
+    paths = list(paths)
+    documents, errors = _read_all(paths, progress)
     if errors:
         errors += _document_problems(project, documents, annotator, add_labels)
         order = {str(path): i for i, path in enumerate(paths)} if isinstance(paths, (list, tuple)) else {}
         errors.sort(key=lambda e: (order.get(e.path, len(order)), e.path or "", e.line or 0))
         raise ImportRejected(errors)
-    return import_documents(project, documents, annotator=annotator, add_labels=add_labels)
+    return import_documents(project, documents, annotator=annotator, add_labels=add_labels,
+                            progress=progress)
 
 
 def import_documents(project: Project, documents: list[ParsedDocument], *,
-                     annotator: str | None, add_labels: bool = False) -> ImportResult:
+                     annotator: str | None, add_labels: bool = False,
+                     progress: Progress | None = None) -> ImportResult:
     # The readers give names in their stored form; the caller's name may not be.
     annotator = normalize_name(annotator)
     problems = _document_problems(project, documents, annotator, add_labels)
@@ -89,7 +105,9 @@ def import_documents(project: Project, documents: list[ParsedDocument], *,
         now = conn.execute("SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')").fetchone()[0]
         span_rows = []
         insert = conn.execute
-        for doc in documents:
+        for n, doc in enumerate(documents):
+            if progress is not None and n % PROGRESS_EVERY == 0:
+                progress("Saving documents", n, len(documents))
             digest = text_digest(doc.text)
             doc_id = known_docs.get((doc.name, digest))
             if doc_id is not None:

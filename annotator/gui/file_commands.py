@@ -11,10 +11,11 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
 from annotator import __version__
-from annotator.core.errors import AnnotatorError, ProjectBusy
+from annotator.core.errors import AnnotatorError, Cancelled
 from annotator.core.store import Project
 from annotator.gui import dialogs
 from annotator.gui.actions import ACTIONS
+from annotator.gui.background import BackgroundJob, own_connection
 
 PROJECT_FILTER = "Annotator projects (*.db *.annotator.db *.sqlite);;All files (*)"
 
@@ -67,31 +68,53 @@ def import_files(window) -> None:
     from annotator.core import formats  # (imported when first used: not on the start-up path)
 
     paths, _ = dialogs.get_open_file_names(window, "Import files", "", formats.import_filter())
-    if not paths:
-        return
-    # Imported when first used (as exporter below): not on the start-up path.
+    if paths:
+        import_paths(window, paths)
+
+
+def import_paths(window, paths: list[str]) -> BackgroundJob:
+    """Import on a worker, with progress and Cancel; the window goes on painting."""
     from annotator.core.importer import import_files as core_import_files
 
-    try:
-        result = core_import_files(window.project, paths, annotator=window.user)
-    except ProjectBusy:
-        dialogs.error(window, "Nothing was imported", "Another program is writing to this project; "
-                      "nothing was imported. Import again once it has finished.")
-        return
-    except AnnotatorError as e:
-        dialogs.error(window, "Nothing was imported", str(e))
-        return
-    # Our own writes do not change data_version, so reload here.
-    window._load_labels()
-    window.load_documents()
-    if window.doc is not None:
-        window.open_document(window.doc.id)
-    elif window.documents.model.rows:
-        window.open_document(window.documents.model.rows[0].id)
-    parts = [f"{result.documents_added} document(s) added", f"{result.spans_added} span(s) added"]
-    if result.documents_existing:
-        parts.insert(1, f"{result.documents_existing} already present")
-    window.statusBar().showMessage("Imported: " + ", ".join(parts) + ".", 8000)
+    project, user = window.project, window.user
+
+    def work(progress):
+        own = own_connection(project)
+        try:
+            return core_import_files(own, paths, annotator=user, progress=progress)
+        finally:
+            own.close()
+
+    def done(result, error) -> None:
+        if isinstance(error, Cancelled):
+            window.statusBar().showMessage("Import cancelled: nothing was imported.", 8000)
+            return
+        if error is not None:
+            dialogs.error(window, "Nothing was imported", str(error))
+            return
+        window.project.forget_cached()
+        window.check_for_changes()  # (another connection wrote it: shown as any other's change)
+        if window.doc is None and window.documents.model.rows:
+            window.open_document(window.documents.model.rows[0].id)
+        parts = [f"{result.documents_added} document(s) added", f"{result.spans_added} span(s) added"]
+        if result.documents_existing:
+            parts.insert(1, f"{result.documents_existing} already present")
+        window.statusBar().showMessage("Imported: " + ", ".join(parts) + ".", 8000)
+
+    return _start(window, "Importing", work, done)
+
+
+def _start(window, title: str, work, done) -> BackgroundJob:
+    def finished(result, error) -> None:
+        window.background = None
+        done(result, error)
+        if window._close_when_saved and not window.writes.pending:
+            window.close()
+
+    job = BackgroundJob(window, title, work, finished)
+    window.background = job
+    job.start()
+    return job
 
 
 def export_jsonl(window) -> None:
@@ -101,21 +124,48 @@ def export_jsonl(window) -> None:
     from annotator.core import formats
 
     path, _ = dialogs.get_save_file_name(window, "Export JSONL", default, formats.export_filter("jsonl"))
-    if not path:
-        return
+    if path:
+        export_to(window, path)
+
+
+def export_to(window, path: str) -> BackgroundJob | None:
+    """Export on a worker, with progress and Cancel: a whole file or none."""
     from annotator.core import exporter
     from annotator.core.formats import writer
 
-    write = writer("jsonl")
     try:
         # The same refusal as the command line: never over the project,
         # its -wal/-shm, or any other database.
         exporter.check_output(Path(path), window.project.path)
-        exporter.write_atomically(path, lambda fh: write(exporter.layers(window.project), fh))
     except AnnotatorError as e:
         dialogs.error(window, "Export failed", str(e))
-        return
-    window.statusBar().showMessage(f"Exported to {path}.", 8000)
+        return None
+    write, project = writer("jsonl"), window.project
+
+    def work(progress):
+        own = own_connection(project)
+        try:
+            total = own.document_count()
+
+            def records():
+                for n, record in enumerate(exporter.layers(own)):
+                    if n % 200 == 0:
+                        progress("Writing documents", n, total)
+                    yield record
+
+            return exporter.write_atomically(path, lambda fh: write(records(), fh))
+        finally:
+            own.close()
+
+    def done(_lines, error) -> None:
+        if isinstance(error, Cancelled):
+            window.statusBar().showMessage(f"Export cancelled: {path} was not written.", 8000)
+        elif error is not None:
+            dialogs.error(window, "Export failed", str(error))
+        else:
+            window.statusBar().showMessage(f"Exported to {path}.", 8000)
+
+    return _start(window, "Exporting", work, done)
 
 
 def backup_project(window) -> None:

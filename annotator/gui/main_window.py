@@ -55,6 +55,7 @@ class MainWindow(QMainWindow):
         self._reader: SpanReader | None = None  # the open document's spans still to read
         self._span_message = ""  # the status bar's description of the selected span
         self._close_when_saved = False
+        self.background = None  # the import or export running on a worker, if any
         self.writes = WriteQueue(self)
         self.writes.pendingChanged.connect(self._show_pending)
         self.writes.savedLater.connect(lambda: self.statusBar().showMessage("Saved.", 3000))
@@ -711,6 +712,13 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event):
+        if self.background is not None:
+            # Its worker has the project open: cancel (all of it is undone)
+            # and close once it has stopped.
+            self._close_when_saved = True
+            self.background.cancel()
+            event.ignore()
+            return
         if self.writes.pending:
             # Closing now would drop changes the user was told are being
             # saved: close once they are (or are reported not saved).

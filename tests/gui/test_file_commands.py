@@ -27,7 +27,7 @@ def patch_dialog(monkeypatch, name, result):
     monkeypatch.setattr(dialogs, _DIALOGS[name], lambda *args, **kwargs: result)
 
 
-def test_import_through_the_menu(project, make_window, monkeypatch, tmp_path):
+def test_import_through_the_menu(project, make_window, monkeypatch, tmp_path, qtbot):
     window = make_window(project)
     assert window.documents.model.rowCount() == 0
     article = tmp_path / "article.txt"
@@ -38,6 +38,7 @@ def test_import_through_the_menu(project, make_window, monkeypatch, tmp_path):
                      encoding="utf-8")
     patch_dialog(monkeypatch, "getOpenFileNames", ([str(article), str(lines)], ""))
     window.commands["import_files"].trigger()
+    qtbot.waitUntil(lambda: window.background is None, timeout=20_000)  # (on a worker)
     assert [r.name for r in window.documents.model.rows] == ["article", "treaty"]
     assert window.doc is not None
     treaty = next(r for r in window.documents.model.rows if r.name == "treaty")
@@ -47,7 +48,7 @@ def test_import_through_the_menu(project, make_window, monkeypatch, tmp_path):
     assert not boxes(window)
 
 
-def test_a_bad_import_names_file_and_line_and_imports_nothing(project, make_window, monkeypatch, tmp_path):
+def test_a_bad_import_names_file_and_line_and_imports_nothing(project, make_window, monkeypatch, tmp_path, qtbot):
     window = make_window(project)
     good = tmp_path / "good.txt"
     good.write_text("fine", encoding="utf-8")
@@ -56,6 +57,7 @@ def test_a_bad_import_names_file_and_line_and_imports_nothing(project, make_wind
                    encoding="utf-8")
     patch_dialog(monkeypatch, "getOpenFileNames", ([str(good), str(bad)], ""))
     window.commands["import_files"].trigger()
+    qtbot.waitUntil(lambda: window.background is None, timeout=20_000)  # (on a worker)
     [box] = boxes(window)
     assert box.textFormat() == Qt.TextFormat.PlainText
     assert "<b>bad<i>.jsonl, line 2" in box.text()
@@ -73,6 +75,7 @@ def test_export_through_the_menu_holds_exactly_the_tagged_spans(project, make_wi
     out = tmp_path / "out.jsonl"
     patch_dialog(monkeypatch, "getSaveFileName", (str(out), ""))
     window.commands["export_jsonl"].trigger()
+    qtbot.waitUntil(lambda: window.background is None, timeout=20_000)  # (on a worker)
     [record] = [json.loads(line) for line in out.read_text(encoding="utf-8").split("\n") if line]  # not splitlines: U+2028
     assert record["text"] == TRICKY
     assert record["annotator"] == "alice"
@@ -80,10 +83,11 @@ def test_export_through_the_menu_holds_exactly_the_tagged_spans(project, make_wi
     assert all(TRICKY[s["start"]:s["end"]] == s["text"] for s in record["spans"])
 
 
-def test_export_error_is_reported(project, make_window, monkeypatch, tmp_path):
+def test_export_error_is_reported(project, make_window, monkeypatch, tmp_path, qtbot):
     window = make_window(project)
     patch_dialog(monkeypatch, "getSaveFileName", (str(tmp_path / "missing" / "out.jsonl"), ""))
     window.commands["export_jsonl"].trigger()
+    qtbot.waitUntil(lambda: window.background is None, timeout=20_000)  # (on a worker)
     [box] = boxes(window)
     assert "missing" in box.text()
 

@@ -90,6 +90,7 @@ def test_markup_in_every_user_string_is_shown_literally(project, make_window, mo
 
     monkeypatch.setattr(dialogs, "get_open_file_names", lambda *a, **k: ([str(bad)], ""))
     window.commands["import_files"].trigger()
+    qtbot.waitUntil(lambda: window.background is None, timeout=20_000)  # (on a worker)
     window.commands["about"].trigger()
 
     shown = walk(window)
