@@ -18,6 +18,7 @@ from annotator.core.store import Project
 # progress(step, done, total); may raise errors.Cancelled to stop (all undone).
 Progress = Callable[[str, int, int], None]
 PROGRESS_EVERY = 500  # documents between two progress reports
+SPAN_SLICE = 50_000  # spans written between two progress reports
 
 
 @dataclass(frozen=True)
@@ -126,12 +127,16 @@ def import_documents(project: Project, documents: list[ParsedDocument], *,
                 owner = doc.annotator or annotator
                 span_rows.extend([(doc_id, owner, label, start, end, now) for start, end, label in doc.spans])
         changes_before = conn.total_changes
-        # OR IGNORE: a span already in the layer (re-import) is not an error.
-        conn.executemany(
-            'INSERT OR IGNORE INTO spans (doc_id, annotator, label, start, "end", created_at) '
-            'VALUES (?, ?, ?, ?, ?, ?)',
-            span_rows,
-        )
+        # In slices, so a million spans still report progress (and can be cancelled).
+        for first in range(0, len(span_rows), SPAN_SLICE):
+            if progress is not None:
+                progress("Saving spans", first, len(span_rows))
+            # OR IGNORE: a span already in the layer (re-import) is not an error.
+            conn.executemany(
+                'INSERT OR IGNORE INTO spans (doc_id, annotator, label, start, "end", created_at) '
+                'VALUES (?, ?, ?, ?, ?, ?)',
+                span_rows[first:first + SPAN_SLICE],
+            )
         spans_added = conn.total_changes - changes_before
     if added_labels:
         project.forget_cached()
