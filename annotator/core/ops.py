@@ -12,6 +12,7 @@ import functools
 from annotator.core.changes import Change, StatusChange
 from annotator.core.errors import SpanError
 from annotator.core.model import DOCUMENT_STATUSES, Span, check_offsets, name_problem
+from annotator.core.search import occurrences
 from annotator.core.store import Project
 
 
@@ -22,6 +23,38 @@ _with_id = functools.partial(tuple.__new__, Span)
 def add_span(project: Project, doc_id: int, annotator: str, label: str, start: int, end: int) -> Change:
     span = Span(start=start, end=end, label=label, annotator=annotator, doc_id=doc_id)
     return apply(project, Change(added=(span,)))
+
+
+def tag_span(project: Project, doc_id: int, annotator: str, label: str, start: int, end: int) -> Change:
+    """A person tags a stretch of text: the span, and (the first time) the
+    document is "in progress" for them, in one commit and one undo step."""
+    with project.write():
+        change = add_span(project, doc_id, annotator, label, start, end)
+        return Change(added=change.added, statuses=_started(project, doc_id, annotator))
+
+
+def tag_all(project: Project, span: Span, text: str) -> Change:
+    """Give every other occurrence of `span`'s text in its document (`text`)
+    the same label and owner, skipping those already tagged so."""
+    others = [Span(s, e, span.label, span.annotator, span.doc_id) for s, e in occurrences(text, span.start, span.end)]
+    if not others:
+        return Change()
+    with project.write():
+        change = add_spans(project, others)
+        return Change(added=change.added, statuses=_started(project, span.doc_id, span.annotator)
+                      if change.added else ())
+
+
+def _started(project: Project, doc_id: int, annotator: str) -> tuple[StatusChange, ...]:
+    """A document someone has tagged in is no longer "new" to them."""
+    if project.status(doc_id, annotator) != "new":
+        return ()
+    return set_status(project, doc_id, annotator, "in progress").statuses
+
+
+def may_change(span: Span, annotator: str) -> bool:
+    """Whether `annotator` may relabel or remove `span`: only their own layer."""
+    return span.annotator == annotator
 
 
 def add_spans(project: Project, spans: list[Span]) -> Change:

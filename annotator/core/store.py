@@ -100,6 +100,7 @@ class Project:
         self.reconnects = 0
         self._may_reconnect = True
         self._closed = False
+        self._depth = 0  # how deep in write() units of work we are (0: none)
         self._held: tuple[int, int] | None = None  # see files.hold
         # Whether every frame this connection committed is in the main file
         # (the last checkpoint completed): then a -wal deleted under us holds
@@ -360,7 +361,15 @@ class Project:
         """One write transaction, begun IMMEDIATE so that it waits for other
         writers up front (see `wait_for_lock`) instead of failing
         half-way with 'database is locked'. Committed on leaving the block,
-        then checkpointed; rolled back on any error."""
+        then checkpointed; rolled back on any error.
+
+        Units of work nest: a `write()` inside another is a savepoint, so
+        several operations make one commit (all or nothing), and an inner
+        one that fails is undone alone if its caller catches the error."""
+        if self._depth:
+            with self._savepoint():
+                yield self.conn
+            return
         if self.read_only:
             raise ProjectError(f"{self.path}: the project is open read-only ({self.read_only_reason}); "
                                "nothing was changed")
@@ -384,6 +393,7 @@ class Project:
         else:
             raise ProjectError(f"{self.path}: the project file keeps changing under this program; "
                                "nothing was changed")
+        self._depth = 1
         try:
             yield self.conn
             self.conn.execute("COMMIT")
@@ -396,7 +406,25 @@ class Project:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             raise
+        finally:
+            self._depth = 0
         self._checkpoint()
+
+    @contextmanager
+    def _savepoint(self) -> Iterator[None]:
+        self._depth += 1
+        depth = self._depth
+        self.conn.execute(f"SAVEPOINT unit_{int(depth)}")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute(f"ROLLBACK TO unit_{int(depth)}")
+            self.conn.execute(f"RELEASE unit_{int(depth)}")
+            raise
+        else:
+            self.conn.execute(f"RELEASE unit_{int(depth)}")
+        finally:
+            self._depth -= 1
 
     def settle(self) -> None:
         """Empty a -wal that a commit could not empty (a reader elsewhere was

@@ -4,7 +4,6 @@ it before returning; only then is it shown."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from functools import partial
 
@@ -491,8 +490,8 @@ class MainWindow(QMainWindow):
             if existing:
                 self._select(existing[0].id)
                 return
-            self._commit(ops.add_span, self.doc.id, self.user, label, start, end, then=self._tagged)
-        elif span is not None and span.annotator == self.user:
+            self._commit(ops.tag_span, self.doc.id, self.user, label, start, end, then=self._tagged)
+        elif span is not None and ops.may_change(span, self.user):
             self._commit(ops.relabel_span, span.id, label, then=self._tagged)
         elif span is not None:
             self.statusBar().showMessage(f"That span is {span.annotator}'s; only your own spans can be changed.", 5000)
@@ -508,25 +507,13 @@ class MainWindow(QMainWindow):
         self._record(change, f"{verb} {self._quoted(span)} as {span.label}")
         if self.doc is not None and span.doc_id == self.doc.id:
             self._select(span.id)  # (a relabelled span keeps its id, and stays selected)
-        if change.added:
-            self._mark_started(span.doc_id)
-
-    def _mark_started(self, doc_id: int) -> None:
-        """A document you have tagged in is no longer 'new' to you."""
-        self.finish_loading()  # (a write must not meet a page reader still open)
-        if self.project.status(doc_id, self.user) != "new":
-            return
-        self.writes.submit(
-            self.project, ops.set_status, (doc_id, self.user, "in progress"),
-            self._show_change,
-            lambda _error: None)  # the span is saved; the status is a convenience
 
     def remove_selected_span(self) -> None:
         span = self.selected_span()
         if span is None:
             self.statusBar().showMessage("Click a span to select it, then press Delete.", 5000)
             return
-        if span.annotator != self.user:
+        if not ops.may_change(span, self.user):
             self.statusBar().showMessage(f"That span is {span.annotator}'s; only your own spans can be removed.", 5000)
             return
         description = f"remove {self._quoted(span)}"
@@ -568,17 +555,9 @@ class MainWindow(QMainWindow):
         whole word where it starts/ends with a letter or digit) the same
         label, in one change (one undo)."""
         span = self.selected_span()
-        if span is None or span.annotator != self.user:
+        if span is None or not ops.may_change(span, self.user):
             self.statusBar().showMessage("Select one of your spans first.", 5000)
             return
-        needle = self.view.text[span.start:span.end]
-        pattern = re.escape(needle)
-        if needle[0].isalnum():
-            pattern = r"(?<!\w)" + pattern
-        if needle[-1].isalnum():
-            pattern += r"(?!\w)"
-        new = [Span(m.start(), m.end(), span.label, self.user, span.doc_id)
-               for m in re.finditer(pattern, self.view.text) if m.start() != span.start]
 
         def done(change: ops.Change) -> None:
             count = len(change.added)
@@ -586,10 +565,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Tagged {count} more occurrence{'s' if count != 1 else ''} "
                                          f"as {span.label}.", 5000)
 
-        if new:
-            self._commit(ops.add_spans, new, then=done)
-        else:
-            done(ops.Change())
+        self._commit(ops.tag_all, span, self.view.text, then=done)
 
     def select_next_span(self, step: int = 1) -> None:
         """Walk through your own spans in text order (from the cursor if

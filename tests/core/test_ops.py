@@ -195,3 +195,45 @@ def test_tag_all_adds_each_span_once_and_skips_those_already_there(project, doc)
     change = ops.add_spans(project, twice)
     assert [(s.start, s.end) for s in change.added] == [(15, 18)]
     assert sorted((s.start, s.end) for s in project.spans(doc, "ann")) == [(0, 2), (15, 18)]
+
+
+def test_units_of_work_nest_and_roll_back_together(project, project_path, doc):
+    before = snapshot(project_path)
+    with pytest.raises(SpanError):
+        with project.write():
+            ops.add_span(project, doc, "ann", "actor", 0, 2)  # an inner unit: a savepoint
+            ops.set_status(project, doc, "ann", "in progress")
+            ops.add_span(project, doc, "ann", "bogus", 3, 5)  # fails: everything goes
+    assert snapshot(project_path) == before
+    with project.write():
+        ops.add_span(project, doc, "ann", "actor", 0, 2)
+        try:
+            ops.add_span(project, doc, "ann", "bogus", 3, 5)
+        except SpanError:
+            pass  # an inner unit undone alone, the outer one goes on
+        ops.set_status(project, doc, "ann", "done")
+    assert [(s.start, s.label) for s in project.spans(doc)] == [(0, "actor")]
+    assert project.status(doc, "ann") == "done"
+
+
+def test_tagging_marks_the_document_in_progress_in_the_same_step(project, doc):
+    change = ops.tag_span(project, doc, "ann", "actor", 0, 10)
+    assert project.status(doc, "ann") == "in progress"
+    second = ops.tag_span(project, doc, "ann", "date", 30, 36)
+    assert second.statuses == ()  # only the first time
+    ops.apply(project, second.inverse())
+    ops.apply(project, change.inverse())  # one undo takes both back
+    assert project.spans(doc) == [] and project.status(doc, "ann") == "new"
+
+
+def test_tag_all_finds_whole_words_only_and_skips_what_is_tagged(project, tmp_path):
+    path = tmp_path / "xi.txt"
+    path.write_text("Xi met Xinhua. Xi left; Xi's aide stayed. Xi", encoding="utf-8")
+    import_files(project, [path], annotator="ann")
+    doc = project.document_summaries("ann")[0].id
+    text = project.document(doc).text
+    first = ops.tag_span(project, doc, "ann", "actor", 0, 2).added[0]
+    ops.add_span(project, doc, "ann", "actor", 15, 17)  # already tagged
+    change = ops.tag_all(project, first, text)
+    assert sorted((s.start, s.end) for s in change.added) == [(24, 26), (42, 44)]  # not "Xinhua"
+    assert ops.tag_all(project, first, text) == ops.Change()  # a second time adds nothing

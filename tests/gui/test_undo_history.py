@@ -33,6 +33,7 @@ def test_tag_relabel_and_mark_done_are_undone_and_redone_by_name(project, make_w
     assert [s.label for s in window.span_list.span_model.spans] == ["actor"]
     qtbot.keyClick(view, *ctrl_z)
     assert project.spans(doc_id, "alice") == [] and undo.text() == "&Undo"
+    assert project.status(doc_id, "alice") == "new"  # tagging made it "in progress": one step
     assert "Undid: tag “Xi Jinping” as actor" in window.statusBar().currentMessage()
 
     ctrl_shift_z = (Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
