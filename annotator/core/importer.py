@@ -29,14 +29,6 @@ class ImportResult:
     labels_added: tuple[str, ...] = ()
 
 
-def read_files(paths: Iterable[str | os.PathLike]) -> list[ParsedDocument]:
-    """Parse every file; raise ImportRejected listing every problem found."""
-    documents, errors = _read_all(paths)
-    if errors:
-        raise ImportRejected(errors)
-    return documents
-
-
 def _read_all(paths: Iterable[str | os.PathLike], progress: Progress | None = None
               ) -> tuple[list[ParsedDocument], list[InputError]]:
     """Every document that parsed, and every problem, from every file."""
