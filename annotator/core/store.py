@@ -156,6 +156,22 @@ class Project:
             project._watch_contents()
         return project
 
+    @classmethod
+    def open_same(cls, path: Path, file: tuple[int, int] | None) -> "Project":
+        """Another connection to the file (device, inode) `file` that `path`
+        named when it was first opened (a worker thread's own); raises
+        ProjectDetached, without opening anything, if `path` now names
+        another file: opening may write to it."""
+        problem = ProjectDetached(f"{path}: the project file was moved or replaced while this program "
+                                  "had it open; nothing was changed")
+        if file is not None and files.inode(path) != file:
+            raise problem
+        project = cls.open(path)
+        if file is not None and (project.identity is None or project.identity.file != file):
+            project.close()
+            raise problem
+        return project
+
     @property
     def identity(self) -> "FileIdentity | None":
         """The file (and -wal) this project opened; None if read-only."""

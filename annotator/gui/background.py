@@ -17,8 +17,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog
 
-from annotator.core import files
-from annotator.core.errors import AnnotatorError, Cancelled, ProjectDetached
+from annotator.core.errors import AnnotatorError, Cancelled
 from annotator.core.store import Project
 
 
@@ -83,9 +82,5 @@ class BackgroundJob(QObject):
 
 
 def own_connection(project: Project) -> Project:
-    """A connection of the worker's own to the file the window has open,
-    refused if the path now names another file (opening it could write)."""
-    file = project.identity.file if project.identity else files.inode(project.path)
-    if files.inode(project.path) != file:
-        raise ProjectDetached(f"{project.path}: the project file was moved or replaced")
-    return Project.open(project.path)
+    """A connection of the worker's own to the file the window has open."""
+    return Project.open_same(project.path, project.identity.file if project.identity else None)

@@ -21,8 +21,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from annotator.core import files
-from annotator.core.errors import AnnotatorError, ProjectBusy, ProjectDetached
+from annotator.core.errors import AnnotatorError, ProjectBusy
 from annotator.core.store import Project
 
 
@@ -94,7 +93,7 @@ class WriteQueue(QObject):
                 key = (job.path, job.file)
                 own = connections.get(key)
                 if own is None:
-                    own = connections[key] = _second_connection(job.path, job.file)
+                    own = connections[key] = Project.open_same(job.path, job.file)
                 result, error = job.operation(own, *job.args), None
             except AnnotatorError as e:
                 result, error = None, e
@@ -121,18 +120,3 @@ class WriteQueue(QObject):
             job.saved(result)
             self.savedLater.emit()
         self.pendingChanged.emit(self.pending)
-
-
-def _second_connection(path: Path, file: tuple[int, int] | None) -> Project:
-    """Another connection to the file the window had open, for the worker
-    (the window's own Project is never touched off the GUI thread); a file
-    that is no longer the same one is refused, not written."""
-    if files.inode(path) != file:  # looked at first: opening a file may write to it
-        raise ProjectDetached(f"{path}: the project file was moved or replaced while the change "
-                              "waited; it was not saved")
-    own = Project.open(path)
-    if own.identity is None or own.identity.file != file:
-        own.close()
-        raise ProjectDetached(f"{path}: the project file was moved or replaced while the change "
-                              "waited; it was not saved")
-    return own
