@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAbstractFileIconProvider, QFontDatabase
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog,
@@ -116,9 +118,31 @@ class _NamesOnlyIcons(QAbstractFileIconProvider):
         return f"{info.suffix()} file" if info.suffix() else "File"
 
 
+class _CheckedFileDialog(QFileDialog):
+    """A file dialog that asks `refuse(path)` before accepting a name (and
+    before Qt's own "replace it?" question): a name refused keeps the
+    dialog open, with the reason shown, so another can be chosen."""
+
+    def __init__(self, parent, title, start, filters, refuse: Callable[[str], str | None] | None):
+        super().__init__(parent, title, start, filters)
+        self._refuse = refuse
+
+    def accept(self):
+        chosen = self.selectedFiles()
+        problem = self._refuse(chosen[0]) if chosen and self._refuse else None
+        if problem:
+            box = QMessageBox(QMessageBox.Icon.Warning, self.windowTitle(), "", QMessageBox.StandardButton.Ok, self)
+            box.setTextFormat(Qt.TextFormat.PlainText)
+            box.setText(problem)
+            box.setObjectName("refusedName")
+            box.open()
+            return
+        super().accept()
+
+
 def _file_dialog(parent, title: str, start: str, filters: str, mode: QFileDialog.FileMode,
-                 saving: bool) -> QFileDialog:
-    dialog = QFileDialog(parent, title, start, filters)
+                 saving: bool, refuse: Callable[[str], str | None] | None = None) -> QFileDialog:
+    dialog = _CheckedFileDialog(parent, title, start, filters, refuse)
     dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
     dialog.setIconProvider(_NamesOnlyIcons())
     dialog.setFileMode(mode)
@@ -131,8 +155,11 @@ def _file_dialog(parent, title: str, start: str, filters: str, mode: QFileDialog
 # QFileDialog's static functions, without reading any file's content: the
 # same arguments and results (path or paths, and the chosen filter).
 
-def get_save_file_name(parent, title: str, start: str, filters: str) -> tuple[str, str]:
-    dialog = _file_dialog(parent, title, start, filters, QFileDialog.FileMode.AnyFile, saving=True)
+def get_save_file_name(parent, title: str, start: str, filters: str,
+                       refuse: Callable[[str], str | None] | None = None) -> tuple[str, str]:
+    """`refuse(path)`: why that name cannot be used, or None (see _CheckedFileDialog)."""
+    dialog = _file_dialog(parent, title, start, filters, QFileDialog.FileMode.AnyFile, saving=True,
+                          refuse=refuse)
     chosen = dialog.selectedFiles() if dialog.exec() else []
     return (chosen[0] if chosen else "", dialog.selectedNameFilter())
 

@@ -123,9 +123,21 @@ def export_jsonl(window) -> None:
     default = str(window.project.path.with_suffix(".jsonl"))
     from annotator.core import formats
 
-    path, _ = dialogs.get_save_file_name(window, "Export JSONL", default, formats.export_filter("jsonl"))
+    path, _ = dialogs.get_save_file_name(window, "Export JSONL", default, formats.export_filter("jsonl"),
+                                         refuse=lambda chosen: _export_refused(window, chosen))
     if path:
         export_to(window, path)
+
+
+def _export_refused(window, path: str) -> str | None:
+    """Why exporting to `path` is refused (asked before Qt asks "replace?")."""
+    from annotator.core import exporter
+
+    try:
+        exporter.check_output(Path(path), window.project.path)
+    except AnnotatorError as e:
+        return str(e)
+    return None
 
 
 def export_to(window, path: str) -> BackgroundJob | None:

@@ -276,3 +276,32 @@ def test_a_waiting_change_is_not_saved_into_a_file_put_in_the_projects_place(pro
     assert snapshot(project_path) == before
     assert window.detached_label.isVisible()
     assert not any(s.annotator == "alice" for s in window.view.index)
+
+
+def test_the_export_dialog_refuses_the_project_before_asking_to_replace_it(project, project_path, make_window,
+                                                                           qtbot):
+    """Choosing the project in the Export dialog says why at once and keeps
+    the dialog open for another name (rather than "replace it?", then no)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit
+
+    window = make_window(project)
+    seen = {}
+
+    def choose_the_project():
+        [dialog] = [w for w in QApplication.topLevelWidgets() if isinstance(w, QFileDialog) and w.isVisible()]
+        dialog.findChild(QLineEdit, "fileNameEdit").setText(str(project_path))  # typed in
+        dialog.accept()
+        refused = [b for b in dialog.findChildren(QMessageBox) if b.objectName() == "refusedName"]
+        seen["refused"] = [b.text() for b in refused]
+        seen["still open"] = dialog.isVisible()
+        for box in refused:
+            box.close()
+        dialog.reject()
+
+    QTimer.singleShot(200, choose_the_project)
+    before = project_path.read_bytes()
+    window.commands["export_jsonl"].trigger()
+    assert seen["still open"] and len(seen["refused"]) == 1
+    assert "that is the project file" in seen["refused"][0]
+    assert window.background is None and project_path.read_bytes() == before
