@@ -573,7 +573,7 @@ class Project:
             return None
         if stamp == self._stamp:
             return None
-        if _header_user_version(self.path, self.conn) != self._file_id:
+        if _header_user_version(self.path) != self._file_id:
             self._overwritten = True
             return "the project file was overwritten with another database"
         # The same project's bytes, rewritten (a restore from a copy of it,
@@ -855,9 +855,9 @@ def _stamp(path: Path) -> tuple[int, int] | None:
     return (st.st_size, st.st_mtime_ns)
 
 
-def _header_user_version(path: Path, conn: sqlite3.Connection) -> int | None:
-    """PRAGMA user_version as the file on disk says it, past `conn`'s page
-    cache: read by a new connection (never by open(), see files.hold)."""
+def _header_user_version(path: Path) -> int | None:
+    """PRAGMA user_version as the file on disk says it, past this project's
+    page cache: read by a new connection (never by open(), see files.hold)."""
     try:
         fresh = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
     except sqlite3.Error:

@@ -139,7 +139,7 @@ class MainWindow(QMainWindow):
         project.wait_for_lock = False
         self.project = project
         self.detached_label.hide()
-        if not self.poll_timer_running():
+        if not self.poll_timer.isActive():
             self.poll_timer.start()
         if user is not None:
             self.user = user
@@ -313,9 +313,6 @@ class MainWindow(QMainWindow):
             parts.append("read-only")
         # "[*]" in a window title is Qt's modified-marker placeholder.
         self.setWindowTitle(" — ".join(parts).replace("[*]", "[[*]]"))
-
-    def poll_timer_running(self) -> bool:
-        return self.poll_timer.isActive()
 
     def check_for_changes(self) -> bool:
         """Reload what another connection changed; True if anything did."""

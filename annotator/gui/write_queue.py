@@ -27,7 +27,6 @@ from annotator.core.store import Project
 
 @dataclass
 class _Job:
-    project: Project  # the window's project when the change was made (only read on the GUI thread)
     path: Path
     file: tuple[int, int] | None  # the file (device, inode) it had open then
     operation: Callable[..., Any]
@@ -72,7 +71,7 @@ class WriteQueue(QObject):
         self.pending += 1
         self.pendingChanged.emit(self.pending)
         identity = project.identity
-        job = _Job(project, project.path, identity.file if identity else None, operation, args, saved, failed)
+        job = _Job(project.path, identity.file if identity else None, operation, args, saved, failed)
         with self._lock:
             self._jobs.put(job)
             if not self._running:
