@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import os
-import sqlite3
 import stat
 import sys
 import unicodedata
@@ -20,7 +19,7 @@ from annotator.core.errors import AnnotatorError
 from annotator.core.formats import EXPORT_FORMATS, writer
 from annotator.core.model import name_problem, normalize_name
 from annotator.core.paths import default_project_path, default_user, seeds_dir
-from annotator.core.store import Project
+from annotator.core.storage import Project
 
 
 class Settings:
@@ -95,19 +94,14 @@ def _same_name_other_case(path: Path) -> Path | None:
 
 class _Group(click.Group):
     """Turns any problem a command meets into a message and exit status 1,
-    never a traceback: core errors, and SQLite errors from a file that was
-    damaged after it was opened."""
+    never a traceback. The core reports every problem as an AnnotatorError
+    (storage turns SQLite's errors into ProjectError)."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except AnnotatorError as e:
             raise click.ClickException(str(e)) from None
-        except sqlite3.DatabaseError as e:
-            where = _where(ctx)
-            raise click.ClickException(
-                f"{where}: the project file could not be read or written ({e}); "
-                "it may be damaged or another program may hold it") from None
         except UnicodeDecodeError:
             # sqlite3 raises this when an error message quotes damaged bytes.
             where = _where(ctx)
@@ -348,13 +342,13 @@ def list_command(settings: Settings) -> None:
 
 
 def main() -> None:
-    from annotator.core import store
+    from annotator.core.storage import abandoned
 
-    abandoned_before = store.abandoned()
+    abandoned_before = abandoned()
     try:
         cli(prog_name="annotator")
     except SystemExit as e:
-        if store.abandoned() == abandoned_before:
+        if abandoned() == abandoned_before:
             raise
         # A project file was replaced under a command: the interpreter's
         # clean-up would close its connection (see Project.abandon).

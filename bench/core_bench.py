@@ -34,7 +34,7 @@ def _connection(path: Path, bare: bool) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous = FULL")
         conn.executescript(_BARE_SCHEMA)
         return conn
-    from annotator.core.store import Project
+    from annotator.core.storage import Project
 
     Project.open(path).close()
     conn = sqlite3.connect(path, isolation_level=None)
@@ -74,7 +74,7 @@ def baseline_import(jsonl: Path, db: Path, bare: bool = False) -> float:
 
 def ours_import(jsonl: Path, db: Path) -> float:
     from annotator.core.importer import import_files
-    from annotator.core.store import Project
+    from annotator.core.storage import Project
 
     with Project.open(db) as project:
         t0 = time.perf_counter()
@@ -125,7 +125,7 @@ def baseline_export(db: Path, out: Path) -> float:
 def ours_export(db: Path, out: Path) -> float:
     from annotator.core import exporter
     from annotator.core.formats import jsonl
-    from annotator.core.store import Project
+    from annotator.core.storage import Project
 
     t0 = time.perf_counter()
     with Project.open(db) as project:
@@ -157,7 +157,7 @@ def load_big_project(db: Path, n_spans: int):
     (spread over the whole text); returns (project, doc_id, text)."""
     from annotator.core.formats import ParsedDocument
     from annotator.core.importer import import_documents
-    from annotator.core.store import Project
+    from annotator.core.storage import Project
 
     text, spans = generate.load_big()
     if n_spans < len(spans):

@@ -70,7 +70,7 @@ class Window:
     def __init__(self, db: Path, user: str = generate.ANNOTATOR):
         from PySide6.QtCore import QSettings
 
-        from annotator.core.store import Project
+        from annotator.core.storage import Project
         from annotator.gui.app import make_app
         from annotator.gui.main_window import MainWindow
 
@@ -290,7 +290,7 @@ def bench_scroll(repeat: int = 3) -> list[Result]:
 
 def bench_document_list(repeat: int = 5) -> list[Result]:
     from annotator.core.importer import import_files
-    from annotator.core.store import Project
+    from annotator.core.storage import Project
 
     app()
     with scratch_dir("list") as tmp:

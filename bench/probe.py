@@ -131,7 +131,7 @@ def memory_bare(path: str) -> None:
 def memory_ours(db: str, doc_id: str) -> None:
     from PySide6.QtCore import QSettings
 
-    from annotator.core.store import Project
+    from annotator.core.storage import Project
     from annotator.gui.app import make_app
     from annotator.gui.main_window import MainWindow
 

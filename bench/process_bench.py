@@ -48,7 +48,7 @@ def probe(*args: str, env: dict | None = None) -> tuple[float, dict]:
 def sample_project(folder: Path) -> Path:
     """A project holding the sample article from seeds/, as the default one does."""
     from annotator.core.paths import seeds_dir
-    from annotator.core.store import Project
+    from annotator.core.storage import Project
 
     db = folder / "sample.db"
     Project.open(db, seeds=seeds_dir()).close()

@@ -79,7 +79,7 @@ def _project_table_insert(tmp: Path, rows: list[tuple]) -> float:
     project holding one document, raw executemany, one transaction."""
     from annotator.core.formats import ParsedDocument
     from annotator.core.importer import import_documents
-    from annotator.core.store import Project
+    from annotator.core.storage import Project
 
     db = fresh_path(tmp, "schema.db")
     text, _ = generate.load_big()
@@ -126,7 +126,7 @@ def bench_tag_on_huge_document(actions: int = 100) -> list[Result]:
     from annotator.core import ops
     from annotator.core.formats import ParsedDocument
     from annotator.core.importer import import_documents
-    from annotator.core.store import Project
+    from annotator.core.storage import Project
 
     text, _ = generate.load_big()
     huge = (text * 10)[:48_000_000]

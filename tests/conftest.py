@@ -13,7 +13,7 @@ os.environ.pop("ANNOTATOR_USER", None)
 
 import pytest  # noqa: E402
 
-from annotator.core.store import Project  # noqa: E402
+from annotator.core.storage import Project  # noqa: E402
 
 
 @pytest.fixture

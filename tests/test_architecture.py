@@ -29,7 +29,7 @@ def test_opening_an_up_to_date_project_does_not_import_sqlite_utils(tmp_path):
     # sqlite-utils (and numpy, which it imports when present) costs ~150 ms,
     # half the window's start-up budget; it is only needed to migrate.
     db = tmp_path / "p.db"
-    code = ("import sys; from annotator.core.store import Project; "
+    code = ("import sys; from annotator.core.storage import Project; "
             "Project.open(sys.argv[1]).close(); "
             "print(any(m.split('.')[0] in ('sqlite_utils', 'numpy') for m in sys.modules))")
     first = subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True, text=True,

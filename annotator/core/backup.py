@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import errno
 import os
-import sqlite3
 import stat
 from pathlib import Path
 from typing import NamedTuple
 
 from annotator.core.errors import AnnotatorError
 from annotator.core.files import destination, held, is_database_file, is_project_file, new_file_mode, replacing
-from annotator.core.store import Project
+from annotator.core.storage import Project
+from annotator.core.storage.sqlite.copies import CopyFailed, file_id, write_copy
 
 
 class BackupResult(NamedTuple):
@@ -58,13 +58,8 @@ def backup_project(project: Project, dest: Path) -> BackupResult:
     mode = new_file_mode(target.path if target.path.exists() else project.path)
     try:
         with replacing(target.path, mode) as tmp:
-            copy = sqlite3.connect(tmp, isolation_level=None)
-            try:
-                project.backup(copy)
-            finally:
-                copy.close()
-            documents, spans = _verify(tmp)
-    except (OSError, sqlite3.Error) as e:
+            documents, spans = write_copy(project, tmp)
+    except (OSError, CopyFailed) as e:
         raise AnnotatorError(f"{dest}: the backup could not be written ({_reason(e)}); "
                              "no file was left behind") from None
     return BackupResult(target.path, documents, spans)
@@ -98,35 +93,13 @@ def _another_database(path: Path, project: Project) -> bool:
         return True  # a project open in this very program
     if not path.exists() or not is_database_file(path):
         return False
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
-        try:
-            file_id = conn.execute("PRAGMA user_version").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return True
-    return not project.file_id or file_id != project.file_id
-
-
-def _verify(copy: Path) -> tuple[int, int]:
-    """Check the copy as SQLite reads it on its own (immutable: no -wal or
-    -shm is looked for or made beside it); return its counts."""
-    conn = sqlite3.connect(f"{copy.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
-    try:
-        problems = [row[0] for row in conn.execute("PRAGMA quick_check(3)")]
-        if problems != ["ok"]:
-            raise sqlite3.DatabaseError(f"the copy is damaged: {problems[0]}")
-        documents = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
-        spans = conn.execute("SELECT count(*) FROM spans").fetchone()[0]
-        return documents, spans
-    finally:
-        conn.close()
+    copied_from = file_id(path)
+    return copied_from is None or not project.file_id or copied_from != project.file_id
 
 
 def _reason(error: Exception) -> str:
     full = (isinstance(error, OSError) and error.errno == errno.ENOSPC) or (
-        getattr(error, "sqlite_errorname", "") == "SQLITE_FULL")
+        isinstance(error, CopyFailed) and error.disk_full)
     if full:
         return "the disk is full"
     return (error.strerror if isinstance(error, OSError) else None) or str(error)

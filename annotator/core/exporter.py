@@ -12,7 +12,7 @@ from typing import Iterator
 from annotator.core.errors import AnnotatorError
 from annotator.core.files import is_database_file, is_project_file, write_atomically
 from annotator.core.model import normalize_name
-from annotator.core.store import Project
+from annotator.core.storage import Project
 
 __all__ = ["GOLD", "check_annotator", "check_output", "known_annotators", "layers", "write_atomically"]
 
@@ -31,16 +31,7 @@ def layers(project: Project, annotator: str | None = None) -> Iterator[dict]:
     Documents are streamed one at a time, so memory stays at the largest
     document, not the whole project.
     """
-    conn = project.conn
-    documents = conn.execute("SELECT id, name, text, meta FROM documents ORDER BY id")
-    if annotator is None:
-        spans = conn.execute(
-            'SELECT doc_id, annotator, start, "end", label FROM spans '
-            'ORDER BY doc_id, annotator, start, "end", label')
-    else:
-        spans = conn.execute(
-            'SELECT doc_id, annotator, start, "end", label FROM spans WHERE annotator = ? '
-            'ORDER BY doc_id, start, "end", label', (annotator,))
+    documents, spans = project.export_rows(annotator)
     by_doc = groupby(spans, key=lambda row: row[0])
     pending = next(by_doc, None)
     for doc_id, name, text, meta_json in documents:
@@ -96,8 +87,7 @@ def check_output(output: Path, project_path: Path, stream: bool = False) -> None
 
 def known_annotators(project: Project) -> list[str]:
     """Everyone with a span or a document status in the project."""
-    rows = project.conn.execute("SELECT DISTINCT annotator FROM document_status")
-    return sorted(set(project.annotators()) | {row[0] for row in rows})
+    return sorted(set(project.annotators()) | set(project.status_annotators()))
 
 
 def check_annotator(project: Project, name: str) -> str:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from annotator.core import labels as label_schema
+from annotator.core import ops
 from annotator.core.errors import ImportRejected, InputError
 from annotator.core.formats import ParsedDocument, read_file
 from annotator.core.model import normalize_name, text_digest
-from annotator.core.store import Project
+from annotator.core.storage import Project
 
 
 # progress(step, done, total); may raise errors.Cancelled to stop (all undone).
@@ -87,17 +86,12 @@ def import_documents(project: Project, documents: list[ParsedDocument], *,
                                     if label not in known))
 
     added = existing = 0
-    with project.write() as conn:
-        added_labels = label_schema.add_labels(conn, new_labels) if new_labels else []
-        # Dedup against what is stored with one pass over the (name,
-        # text_sha256) index rather than one query per document.
-        known_docs = _stored_documents(conn, {doc.name for doc in documents})
-        # One creation time for the whole import, in the schema's default
-        # format: evaluating the column default per row costs more than the
-        # rest of inserting a span.
-        now = conn.execute("SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')").fetchone()[0]
+    with project.write() as unit:
+        added_labels = ops.add_labels(unit, new_labels) if new_labels else []
+        # Dedup against what is stored in one pass rather than one query per document.
+        known_docs = unit.documents_named({doc.name for doc in documents})
+        now = unit.now()  # one creation time for the whole import
         span_rows = []
-        insert = conn.execute
         for n, doc in enumerate(documents):
             if progress is not None and n % PROGRESS_EVERY == 0:
                 progress("Saving documents", n, len(documents))
@@ -106,30 +100,20 @@ def import_documents(project: Project, documents: list[ParsedDocument], *,
             if doc_id is not None:
                 existing += 1
             else:
-                doc_id = insert(
-                    "INSERT INTO documents (name, text, text_sha256, length, meta, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    (doc.name, doc.text, digest, len(doc.text),
-                     json.dumps(doc.meta, ensure_ascii=False) if doc.meta else "{}", now),
-                ).lastrowid
+                doc_id = unit.insert_document(doc.name, doc.text, digest, doc.meta, now)
                 # The same document twice in one import is stored once.
                 known_docs[(doc.name, digest)] = doc_id
                 added += 1
             if doc.spans:
                 owner = doc.annotator or annotator
                 span_rows.extend([(doc_id, owner, label, start, end, now) for start, end, label in doc.spans])
-        changes_before = conn.total_changes
+        spans_added = 0
         # In slices, so a million spans still report progress (and can be cancelled).
         for first in range(0, len(span_rows), SPAN_SLICE):
             if progress is not None:
                 progress("Saving spans", first, len(span_rows))
-            # OR IGNORE: a span already in the layer (re-import) is not an error.
-            conn.executemany(
-                'INSERT OR IGNORE INTO spans (doc_id, annotator, label, start, "end", created_at) '
-                'VALUES (?, ?, ?, ?, ?, ?)',
-                span_rows[first:first + SPAN_SLICE],
-            )
-        spans_added = conn.total_changes - changes_before
+            # A span already in its layer (a re-import) is skipped, not an error.
+            spans_added += unit.add_imported_spans(span_rows[first:first + SPAN_SLICE])
     if added_labels:
         project.forget_cached()
     return ImportResult(added, existing, spans_added, tuple(label.name for label in added_labels))
@@ -145,16 +129,6 @@ def _document_problems(project: Project, documents: list[ParsedDocument], annota
                             "give the line an \"annotator\" or pass --user")
                  for doc in documents if doc.spans and not (doc.annotator or annotator)]
     return problems
-
-
-def _stored_documents(conn, names: set[str]) -> dict[tuple[str, str], int]:
-    """{(name, text_sha256): id} of stored documents that have one of `names`."""
-    if not names:
-        return {}
-    # SQLite answers this from the UNIQUE (name, text_sha256) index alone, so
-    # it stays cheap in a large project: the texts are never read.
-    rows = conn.execute("SELECT name, text_sha256, id FROM documents")
-    return {(name, digest): doc_id for name, digest, doc_id in rows if name in names}
 
 
 def _unknown_label_errors(documents: list[ParsedDocument], known: set[str]) -> list[InputError]:

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from annotator.core.errors import SpanError
 
 DOCUMENT_STATUSES = ("new", "in progress", "done")
+LABEL_DISPLAYS = ("highlight", "underline")
 
 # A label or annotator name is shown in menus, exported and typed on the command line, so
 # it must be printable: no control characters, no surrounding blanks.
@@ -42,6 +43,10 @@ class Label:
     hotkey: str | None = None
     mnemonic: str | None = None
     description: str = ""
+    # How the label's spans are drawn: "highlight" (a coloured background)
+    # or "underline" (for long spans, such as quotes, that would otherwise
+    # hide the spans inside them).
+    display: str = "highlight"
 
     @property
     def keys(self) -> list[str]:

@@ -8,16 +8,13 @@ is on disk. `Change.inverse()` (see changes.py) describes the undo;
 
 from __future__ import annotations
 
-import functools
+from annotator.core import labels as label_schema
 from annotator.core.changes import Change, StatusChange
 from annotator.core.errors import SpanError
-from annotator.core.model import DOCUMENT_STATUSES, Span, check_offsets, name_problem
+from annotator.core.model import DOCUMENT_STATUSES, Label, Span, check_offsets, name_problem, normalize_name
 from annotator.core.search import occurrences
-from annotator.core.store import Project
-
-
-# Span(...) without its Python-level __new__: tag-all makes tens of thousands.
-_with_id = functools.partial(tuple.__new__, Span)
+from annotator.core.storage import Project
+from annotator.core.storage.interface import UnitOfWork
 
 
 def add_span(project: Project, doc_id: int, annotator: str, label: str, start: int, end: int) -> Change:
@@ -52,40 +49,29 @@ def _started(project: Project, doc_id: int, annotator: str) -> tuple[StatusChang
     return set_status(project, doc_id, annotator, "in progress").statuses
 
 
-def may_change(span: Span, annotator: str) -> bool:
-    """Whether `annotator` may relabel or remove `span`: only their own layer."""
-    return span.annotator == annotator
-
-
 def add_spans(project: Project, spans: list[Span]) -> Change:
     """Add several spans in one transaction (tag all occurrences); spans
     already in their layer, or given twice, are skipped.
 
     Built for tens of thousands at once: each document, annotator and label
     is checked once, offsets in Python, the layer's existing spans read
-    with one query per (document, annotator, label), and the rows written
-    with one executemany under ids handed out here (we hold the write lock,
-    so no one else takes an id meanwhile)."""
+    once per (document, annotator, label), and the new ones stored at once."""
     spans = list(dict.fromkeys(span if span.id is None else span._replace(id=None) for span in spans))
-    with project.write() as conn:
+    with project.write() as unit:
         lengths: dict[int, int] = {}
         existing: dict[tuple, set] = {}
         new = []
         for span in spans:
             if span.doc_id not in lengths:
-                lengths[span.doc_id] = _document_length(conn, span.doc_id)
+                lengths[span.doc_id] = _document_length(unit, span.doc_id)
             layer = (span.doc_id, span.annotator, span.label)
             if layer not in existing:
                 _check_names(project, span)
-                existing[layer] = _layer_positions(conn, *layer)
+                existing[layer] = unit.layer_positions(*layer)
             check_offsets(lengths[span.doc_id], span.start, span.end)
             if (span.start, span.end) not in existing[layer]:
                 new.append(span)
-        first_id = _next_span_id(conn)
-        added = tuple(_with_id(span[:5] + (first_id + i,)) for i, span in enumerate(new))
-        conn.executemany(
-            'INSERT INTO spans (id, doc_id, annotator, label, start, "end") VALUES (?, ?, ?, ?, ?, ?)',
-            [(s.id, s.doc_id, s.annotator, s.label, s.start, s.end) for s in added])
+        added = unit.insert_new_spans(new)
     return Change(added=added)
 
 
@@ -113,28 +99,29 @@ def apply(project: Project, change: Change) -> Change:
     A span that is no longer as the change expects (another window removed
     or relabelled it) refuses the whole change.
     """
-    with project.write() as conn:
+    with project.write() as unit:
         for span in change.removed:
-            if conn.execute("DELETE FROM spans WHERE id = ?", (span.id,)).rowcount != 1:
+            if not unit.delete_span(span):
                 raise _gone(span.id)
         for before, after in change.relabeled:
             _check_names(project, after)
-            if _find_same(conn, after) not in (None, after.id):
+            if unit.find_span(after) not in (None, after.id):
                 raise SpanError(f"{after.annotator} already has a {after.label!r} span at "
                                 f"[{after.start}, {after.end})")
-            if conn.execute("UPDATE spans SET label = ? WHERE id = ? AND label = ?",
-                            (after.label, after.id, before.label)).rowcount != 1:
+            if not unit.relabel_span(before, after.label):
                 raise SpanError(f"span {before.id} no longer exists as it was (another window may have "
                                 "removed or relabelled it)")
         added = []
         for span in change.added:
-            _check_span(project, conn, span)
-            if _find_same(conn, span) is not None:
+            _check_span(project, unit, span)
+            if unit.find_span(span) is not None:
                 raise SpanError(f"{span.annotator} already has a {span.label!r} span at "
                                 f"[{span.start}, {span.end})")
-            added.append(_insert(conn, span))
+            added.append(unit.insert_span(span))
         for status in change.statuses:
-            _write_status(conn, status)
+            if status.after not in DOCUMENT_STATUSES:
+                raise SpanError(f"unknown status {status.after!r}; use one of {', '.join(DOCUMENT_STATUSES)}")
+            unit.set_status(status.doc_id, status.annotator, status.after)
     return Change(removed=change.removed, added=tuple(added), relabeled=change.relabeled,
                   statuses=change.statuses)
 
@@ -147,34 +134,20 @@ def set_status(project: Project, doc_id: int, annotator: str, status: str) -> Ch
     return apply(project, Change(statuses=(StatusChange(doc_id, annotator, previous, status),)))
 
 
-def _write_status(conn, status: StatusChange) -> None:
-    if status.after not in DOCUMENT_STATUSES:
-        raise SpanError(f"unknown status {status.after!r}; use one of {', '.join(DOCUMENT_STATUSES)}")
-    conn.execute(
-        "INSERT INTO document_status (doc_id, annotator, status) VALUES (?, ?, ?) "
-        "ON CONFLICT (doc_id, annotator) DO UPDATE SET status = excluded.status",
-        (status.doc_id, status.annotator, status.after),
-    )
-
-
 def _gone(span_id: int | None) -> SpanError:
     return SpanError(f"span {span_id} no longer exists (another window may have removed it)")
 
 
-def _check_span(project: Project, conn, span: Span) -> None:
-    check_offsets(_document_length(conn, span.doc_id), span.start, span.end)
+def _check_span(project: Project, unit: UnitOfWork, span: Span) -> None:
+    check_offsets(_document_length(unit, span.doc_id), span.start, span.end)
     _check_names(project, span)
 
 
-def _document_length(conn, doc_id: int) -> int:
-    # INDEXED BY: looked up by id, SQLite reads the table row, and `length`
-    # sits after the text, so a 48 MB document cost 16 ms a lookup; the
-    # (id, length) index answers in microseconds whatever the size.
-    row = conn.execute("SELECT length FROM documents INDEXED BY documents_length WHERE id = ?",
-                       (doc_id,)).fetchone()
-    if row is None:
+def _document_length(unit: UnitOfWork, doc_id: int) -> int:
+    length = unit.document_length(doc_id)
+    if length is None:
         raise SpanError(f"there is no document with id {doc_id}")
-    return row[0]
+    return length
 
 
 def _check_names(project: Project, span: Span) -> None:
@@ -185,30 +158,24 @@ def _check_names(project: Project, span: Span) -> None:
         raise SpanError(f"unknown label {span.label!r}; known labels are {', '.join(project.label_names())}")
 
 
-def _layer_positions(conn, doc_id: int, annotator: str, label: str) -> set[tuple[int, int]]:
-    rows = conn.execute('SELECT start, "end" FROM spans WHERE doc_id = ? AND annotator = ? AND label = ?',
-                        (doc_id, annotator, label))
-    return set(rows)
-
-
-def _next_span_id(conn) -> int:
-    # AUTOINCREMENT keeps the highest id ever used here, so a removed span's
-    # id (which undo may put back) is never handed out again.
-    row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'spans'").fetchone()
-    return (row[0] if row else 0) + 1
-
-
-def _find_same(conn, span: Span) -> int | None:
-    row = conn.execute(
-        'SELECT id FROM spans WHERE doc_id = ? AND annotator = ? AND label = ? AND start = ? AND "end" = ?',
-        (span.doc_id, span.annotator, span.label, span.start, span.end),
-    ).fetchone()
-    return row[0] if row else None
-
-
-def _insert(conn, span: Span) -> Span:
-    cursor = conn.execute(
-        'INSERT INTO spans (id, doc_id, annotator, label, start, "end") VALUES (?, ?, ?, ?, ?, ?)',
-        (span.id, span.doc_id, span.annotator, span.label, span.start, span.end),
-    )
-    return span._replace(id=cursor.lastrowid)
+def add_labels(unit: UnitOfWork, names: list[str]) -> list[Label]:
+    """Add labels that do not exist yet, with the next free colour and digit,
+    in the unit of work `unit`."""
+    existing = unit.labels()
+    known = {label.name for label in existing}
+    used_keys = {label.hotkey for label in existing}
+    added = []
+    for name in map(normalize_name, names):
+        if name in known:
+            continue
+        problem = name_problem(name)
+        if problem:
+            raise SpanError(problem)
+        color = label_schema.EXTRA_COLORS[(len(known) - 4) % len(label_schema.EXTRA_COLORS)] if len(known) >= 4 else label_schema.EXTRA_COLORS[0]
+        hotkey = next((k for k in "123456789" if k not in used_keys), None)
+        used_keys.add(hotkey)
+        added.append(Label(name=name, color=color, hotkey=hotkey))
+        known.add(name)
+    if added:
+        unit.insert_labels(added)
+    return added

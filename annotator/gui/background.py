@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog
 
 from annotator.core.errors import AnnotatorError, Cancelled
-from annotator.core.store import Project
+from annotator.core.storage import Project
 
 
 class BackgroundJob(QObject):

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from annotator import __version__
 from annotator.core.errors import AnnotatorError, Cancelled
-from annotator.core.store import Project
+from annotator.core.storage import Project
 from annotator.gui import dialogs
 from annotator.gui.actions import ACTIONS
 from annotator.gui.background import BackgroundJob, own_connection

@@ -12,10 +12,11 @@ from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from annotator.core import ops
+from annotator.core.layers import may_change
 from annotator.core.errors import AnnotatorError, ProjectDetached
 from annotator.core.history import History
 from annotator.core.model import Document, Span, excerpt
-from annotator.core.store import Project, SpanReader
+from annotator.core.storage import Project, SpanReader
 from annotator.gui import dialogs, document_commands, file_commands
 from annotator.gui.actions import build_actions, build_menus, menu_text
 from annotator.gui.document_list import DocumentList
@@ -488,7 +489,7 @@ class MainWindow(QMainWindow):
                 self._select(existing[0].id)
                 return
             self._commit(ops.tag_span, self.doc.id, self.user, label, start, end, then=self._tagged)
-        elif span is not None and ops.may_change(span, self.user):
+        elif span is not None and may_change(span, self.user):
             self._commit(ops.relabel_span, span.id, label, then=self._tagged)
         elif span is not None:
             self.statusBar().showMessage(f"That span is {span.annotator}'s; only your own spans can be changed.", 5000)
@@ -510,7 +511,7 @@ class MainWindow(QMainWindow):
         if span is None:
             self.statusBar().showMessage("Click a span to select it, then press Delete.", 5000)
             return
-        if not ops.may_change(span, self.user):
+        if not may_change(span, self.user):
             self.statusBar().showMessage(f"That span is {span.annotator}'s; only your own spans can be removed.", 5000)
             return
         description = f"remove {self._quoted(span)}"
@@ -552,7 +553,7 @@ class MainWindow(QMainWindow):
         whole word where it starts/ends with a letter or digit) the same
         label, in one change (one undo)."""
         span = self.selected_span()
-        if span is None or not ops.may_change(span, self.user):
+        if span is None or not may_change(span, self.user):
             self.statusBar().showMessage("Select one of your spans first.", 5000)
             return
 

@@ -22,7 +22,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, Signal
 
 from annotator.core.errors import AnnotatorError, ProjectBusy
-from annotator.core.store import Project
+from annotator.core.storage import Project
 
 
 @dataclass

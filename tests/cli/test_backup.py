@@ -14,7 +14,7 @@ import pytest
 from annotator.core import ops
 from annotator.core.backup import backup_project
 from annotator.core.errors import AnnotatorError
-from annotator.core.store import Project
+from annotator.core.storage import Project
 from tests.cli.conftest import run_process
 from tests.core.helpers import snapshot, write_jsonl
 

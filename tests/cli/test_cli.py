@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from annotator.cli import cli
 
 from annotator.core.formats import jsonl as jsonl_format
-from annotator.core.store import Project
+from annotator.core.storage import Project
 from tests.core.helpers import TRICKY_TEXTS, read_jsonl, snapshot, write_jsonl
 from tests.core.test_import_export import documents_with_spans
 
@@ -280,9 +280,8 @@ def test_export_over_the_project_file_is_refused(run_cli, annotated, project_pat
 
 def test_a_read_only_project_can_be_listed_and_exported_but_not_changed(run_cli, annotated, project_path,
                                                                         tmp_path, monkeypatch):
-    from annotator.core import store
     before = snapshot(project_path)
-    monkeypatch.setattr(store, "_writable", lambda p: False)  # as for a chmod 444 file (root ignores chmod)
+    monkeypatch.setattr("annotator.core.storage.sqlite.project.writable", lambda p: False)  # as for a chmod 444 file (root ignores chmod)
     assert run_cli("list").exit_code == 0
     exported = run_cli("export")
     assert exported.exit_code == 0 and len(read_jsonl(exported.stdout)) == 3

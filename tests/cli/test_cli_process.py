@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from annotator.core.store import Project
+from annotator.core.storage import Project
 from tests.cli.conftest import REPO, clean_env, run_process
 from tests.core.helpers import TRICKY_TEXTS, snapshot, write_jsonl
 

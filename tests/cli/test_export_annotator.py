@@ -8,7 +8,7 @@ import pytest
 
 from annotator.core import exporter, ops
 from annotator.core.errors import AnnotatorError
-from annotator.core.store import Project
+from annotator.core.storage import Project
 from tests.core.helpers import read_jsonl, write_jsonl
 
 
@@ -67,7 +67,7 @@ def test_a_layer_stored_decomposed_by_an_older_version_is_found_by_its_name(tmp_
     import unicodedata
 
     from annotator.core import exporter
-    from annotator.core.store import Project
+    from annotator.core.storage import Project
 
     db = tmp_path / "old.db"
     with Project.open(db) as project:

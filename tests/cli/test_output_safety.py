@@ -15,7 +15,7 @@ import pytest
 
 from annotator.core import exporter
 from annotator.core.errors import AnnotatorError
-from annotator.core.store import Project
+from annotator.core.storage import Project
 from tests.cli.conftest import clean_env
 from tests.core.helpers import read_jsonl, snapshot, write_jsonl
 

@@ -17,7 +17,7 @@ from annotator.core import exporter, ops
 from annotator.core.errors import AnnotatorError, ImportRejected
 from annotator.core.formats import jsonl
 from annotator.core.importer import import_files
-from annotator.core.store import Project
+from annotator.core.storage import Project
 from tests.core.helpers import TRICKY_TEXTS, read_jsonl, snapshot, write_jsonl
 
 LABELS = ["actor", "organisation", "date", "quote"]

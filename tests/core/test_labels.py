@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from annotator.core import labels
+from annotator.core import labels, ops
 from annotator.core.errors import SpanError
 from annotator.core.model import is_valid_color, name_problem
 from tests.core.helpers import snapshot
@@ -22,8 +22,8 @@ def test_default_labels_are_complete_and_distinct():
 
 def test_added_labels_get_the_next_free_digits_and_valid_colours(project):
     names = [f"extra{i}" for i in range(7)]
-    with project.write() as conn:
-        added = labels.add_labels(conn, names + ["actor", "extra0"])
+    with project.write() as unit:
+        added = ops.add_labels(unit, names + ["actor", "extra0"])
     project.forget_cached()
     assert [l.name for l in added] == names  # existing and repeated names skipped
     assert [l.hotkey for l in added] == ["5", "6", "7", "8", "9", None, None]
@@ -35,6 +35,13 @@ def test_added_labels_get_the_next_free_digits_and_valid_colours(project):
 def test_a_bad_label_name_adds_nothing(project, project_path, bad):
     before = snapshot(project_path)
     with pytest.raises(SpanError):
-        with project.write() as conn:
-            labels.add_labels(conn, ["fine", bad])
+        with project.write() as unit:
+            ops.add_labels(unit, ["fine", bad])
     assert snapshot(project_path) == before
+
+
+def test_how_each_label_is_drawn_is_kept_in_the_project(project):
+    # Quotes are long and hold other spans: the default schema underlines them.
+    displays = {label.name: label.display for label in project.labels()}
+    assert displays == {"actor": "highlight", "organisation": "highlight", "date": "highlight",
+                        "quote": "underline"}

@@ -31,11 +31,11 @@ import pkgutil, importlib, sys
 import annotator.core as core
 for m in pkgutil.walk_packages(core.__path__, "annotator.core."):
     importlib.import_module(m.name)
-from annotator.core.store import Project
+from annotator.core.storage import Project
 from annotator.core import ops
 with Project.open({str(tmp_path / 'p.db')!r}) as p:
-    with p.write() as c:
-        c.execute("INSERT INTO documents (name, text, text_sha256, length) VALUES ('d', 'abc', 'x', 3)")
+    with p.write() as unit:
+        unit.insert_document("d", "abc", "x", {{}}, unit.now())
     ops.add_span(p, 1, "a", "actor", 0, 2)
 print(sorted(m for m in sys.modules if m.startswith(("PySide6", "shiboken6", "annotator.gui"))))
 """

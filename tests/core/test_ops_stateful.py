@@ -16,7 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from annotator.core import ops
 from annotator.core.errors import SpanError
 from annotator.core.history import History
-from annotator.core.store import Project
+from annotator.core.storage import Project
 
 LABELS = ("actor", "organisation", "date", "quote")
 TEXT = "Xi 👋 Kim\r\nSunday\u00a0quote"
@@ -28,9 +28,8 @@ class OpsMachine(RuleBasedStateMachine):
         self.tmp = tempfile.TemporaryDirectory()
         self.path = Path(self.tmp.name) / "p.db"
         self.project = Project.open(self.path)
-        with self.project.write() as conn:
-            self.doc = conn.execute("INSERT INTO documents (name, text, text_sha256, length) VALUES (?, ?, ?, ?)",
-                                    ("d", TEXT, "x", len(TEXT))).lastrowid
+        with self.project.write() as unit:
+            self.doc = unit.insert_document("d", TEXT, "x", {}, unit.now())
         self.model: dict[int, tuple] = {}  # id -> (label, start, end)
         self.status = "new"
         self.history = History()

@@ -16,8 +16,8 @@ from sqlite_utils import Database
 from annotator.core import ops
 from annotator.core.errors import ProjectError
 from annotator.core.importer import import_files
-from annotator.core import migrations
-from annotator.core.store import Project
+from annotator.core.storage.sqlite import migrations
+from annotator.core.storage import Project
 from tests.core.helpers import integrity, snapshot, write_jsonl
 
 DEFAULT_LABELS = ["actor", "organisation", "date", "quote"]
@@ -26,11 +26,9 @@ LATEST = migrations.known()
 
 def make_project_with_data(path, n_docs: int = 3) -> None:
     with Project.open(path) as p:
-        with p.write() as conn:
+        with p.write() as unit:
             for i in range(n_docs):
-                conn.execute(
-                    "INSERT INTO documents (name, text, text_sha256, length) VALUES (?, ?, ?, ?)",
-                    (f"doc{i}", f"text number {i} " * 50, f"sha{i}", len(f"text number {i} " * 50)))
+                unit.insert_document(f"doc{i}", f"text number {i} " * 50, f"sha{i}", {}, unit.now())
         ops.add_span(p, 1, "ann", "actor", 0, 4)
 
 
@@ -104,6 +102,8 @@ def test_older_schema_is_upgraded_after_a_backup_beside_it(project_path):
         assert migrations.applied(p.conn) == LATEST
         assert "spans_by_label" in {i.name for i in Database(p.conn)["spans"].indexes}
         assert [(s.start, s.end, s.label) for s in p.spans(1)] == [(0, 3, "actor")]
+        assert [(label.name, label.display) for label in p.labels()] == [("actor", "highlight")]
+        assert p.change_seq() == 0 and not p.changes_since(0)  # an empty change log
 
     assert backup is not None and backup.parent == project_path.parent
     assert backup.name.startswith(project_path.name + ".backup-")
@@ -222,8 +222,7 @@ def _open_as_if_read_only(monkeypatch, path) -> Project:
     # The suite may run as root, for whom chmod does not stop writes; make the
     # permission check answer as it would for a normal user. The connection is
     # still opened by SQLite in mode=ro, which SQLite itself enforces.
-    from annotator.core import store
-    monkeypatch.setattr(store, "_writable", lambda p: False)
+    monkeypatch.setattr("annotator.core.storage.sqlite.project.writable", lambda p: False)
     return Project.open(path)
 
 
@@ -292,9 +291,8 @@ def test_a_failed_write_is_reported_rolled_back_and_the_project_stays_usable(pro
 
 
 def _one_doc(project) -> tuple[int]:
-    with project.write() as conn:
-        doc_id = conn.execute("INSERT INTO documents (name, text, text_sha256, length) "
-                              "VALUES ('d', 'hello world', 'h', 11)").lastrowid
+    with project.write() as unit:
+        doc_id = unit.insert_document("d", "hello world", "h", {}, unit.now())
     return (doc_id,)
 
 
@@ -350,13 +348,13 @@ def test_data_version_tells_another_connection_changed_the_file(project_path):
 def test_no_upgrade_without_a_backup(project_path, monkeypatch):
     _make_old_project(project_path)
     before = project_path.read_bytes()
-    from annotator.core import store
+    from annotator.core.storage.sqlite import project as sqlite_project
 
     def disk_full(*args):
         raise OSError(28, "No space left on device")
 
     # The backup cannot be completed: the upgrade must not go ahead.
-    monkeypatch.setattr(store.os, "replace", disk_full)
+    monkeypatch.setattr(sqlite_project.os, "replace", disk_full)
     with pytest.raises(ProjectError) as e:
         Project.open(project_path)
     monkeypatch.undo()
@@ -385,9 +383,8 @@ def test_schema_text_damaged_into_invalid_utf8_is_a_project_error(project_path):
 
 def test_a_record_damaged_past_the_open_check_is_a_project_error_on_reading(project_path):
     with Project.open(project_path) as p:
-        with p.write() as conn:
-            conn.execute("INSERT INTO documents (name, text, text_sha256, length) VALUES "
-                         "('d', 'Kim Jong-un met Xi Jinping', 'x', 26)")
+        with p.write() as unit:
+            unit.insert_document("d", "Kim Jong-un met Xi Jinping", "x", {}, unit.now())
         ops.add_span(p, 1, "ann", "actor", 0, 3)
     with sqlite3.connect(project_path) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -416,7 +413,7 @@ def test_odd_file_names_open_read_write_and_read_only(tmp_path, monkeypatch, nam
 
 @pytest.mark.parametrize("needs_upgrade", [False, True])
 def test_a_project_another_program_keeps_locked_gets_a_clear_error(project_path, monkeypatch, needs_upgrade):
-    from annotator.core import store
+    from annotator.core.storage.sqlite import connect as store
     if needs_upgrade:
         _make_old_project(project_path)  # rollback journal: an EXCLUSIVE lock blocks even reading
     else:
@@ -445,9 +442,8 @@ def test_a_project_another_program_keeps_locked_gets_a_clear_error(project_path,
 
 def test_span_reader_reads_every_layer_in_order_and_from_one_snapshot(project_path):
     with Project.open(project_path) as p:
-        with p.write() as conn:
-            conn.execute("INSERT INTO documents (name, text, text_sha256, length) VALUES ('d', ?, 's', 400)",
-                         ("x" * 400,))
+        with p.write() as unit:
+            unit.insert_document("d", "x" * 400, "s", {}, unit.now())
         for i in range(25):
             ops.add_span(p, 1, "bob" if i % 3 else "ann", "actor", 300 - i * 10, 305 - i * 10)
         everything = p.spans(1)
@@ -513,12 +509,10 @@ def test_an_upgrade_whose_optional_index_fails_still_opens(project_path, monkeyp
     """The index for paged reading is built after the upgrade commits; if it
     cannot be (a full disk), the upgraded project must still open and read."""
     _make_old_project(project_path)
-    from annotator.core import store
-
     def disk_full(conn):
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(store.migrations, "add_read_indexes", disk_full)
+    monkeypatch.setattr(migrations, "add_read_indexes", disk_full)
     with Project.open(project_path) as p:
         assert migrations.applied(p.conn) == LATEST
         assert p.document_count() >= 0 and p.labels()

@@ -30,7 +30,7 @@ def test_main_opens_the_window_on_a_new_default_project(qapp, monkeypatch, tmp_p
 
 def test_main_opens_the_window_even_if_its_first_document_cannot_be_read(qapp, monkeypatch, tmp_path):
     from annotator.core.errors import ProjectError
-    from annotator.core.store import Project
+    from annotator.core.storage import Project
 
     settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
     monkeypatch.setattr(app_module, "QSettings", lambda: settings)

@@ -1,7 +1,7 @@
 """Another process changing the project shows up without a restart."""
 
 from annotator.core import ops
-from annotator.core.store import Project
+from annotator.core.storage import Project
 from tests.gui.conftest import add_document
 from tests.gui.test_tagging import TRICKY
 

@@ -6,7 +6,7 @@ import json
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMessageBox, QPlainTextEdit
 
-from annotator.core.store import Project
+from annotator.core.storage import Project
 from tests.gui.conftest import add_document
 from tests.gui.test_tagging import TRICKY, select
 
@@ -122,7 +122,7 @@ def test_read_only_project_shows_a_notice_and_changes_nothing(project_path, make
     with Project.open(project_path) as p:
         doc_id = add_document(p, "tricky", TRICKY)
     # Running as root makes chmod meaningless, so pretend the file is read-only.
-    monkeypatch.setattr("annotator.core.store._writable", lambda path: False)
+    monkeypatch.setattr("annotator.core.storage.sqlite.project.writable", lambda path: False)
     with Project.open(project_path) as project:
         assert project.read_only
         window = make_window(project, doc_id=doc_id)

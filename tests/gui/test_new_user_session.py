@@ -13,7 +13,7 @@ import textwrap
 import pytest
 
 from annotator.core.paths import seeds_dir
-from annotator.core.store import Project
+from annotator.core.storage import Project
 
 SESSION = textwrap.dedent(r'''
     import os, signal, sys
@@ -22,7 +22,7 @@ SESSION = textwrap.dedent(r'''
     from PySide6.QtCore import QPoint, QSettings, Qt
     from PySide6.QtGui import QTextCursor
     from PySide6.QtTest import QTest
-    from annotator.core.store import Project
+    from annotator.core.storage import Project
     from annotator.gui.app import make_app
     from annotator.gui.main_window import MainWindow
 

@@ -145,7 +145,7 @@ def test_undo_after_loading_while_tagging_leaves_the_document_as_it_was(project,
 
 
 def test_opening_another_project_while_loading(project, long_doc, make_window, tmp_path):
-    from annotator.core.store import Project
+    from annotator.core.storage import Project
 
     doc_id, _ = long_doc
     window = make_window(project)

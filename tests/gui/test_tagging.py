@@ -215,7 +215,7 @@ def test_the_same_span_twice_is_not_an_error(project, tricky, qtbot):
 
 
 def test_spans_survive_reopening(project_path, make_window, qtbot):
-    from annotator.core.store import Project
+    from annotator.core.storage import Project
     with Project.open(project_path) as project:
         doc_id = add_document(project, "tricky", TRICKY)
         window = make_window(project, doc_id=doc_id)

@@ -13,8 +13,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from annotator.core import store
-from annotator.core.store import Project
+from annotator.core.storage.sqlite import connect as store
+from annotator.core.storage import Project
 from tests.core.helpers import integrity, snapshot, spans_as_text
 from tests.gui.conftest import add_document
 from tests.gui.test_file_commands import boxes, patch_dialog

@@ -15,7 +15,7 @@ import sys
 
 from annotator.core import ops
 from annotator.core.model import Span
-from annotator.core.store import Project
+from annotator.core.storage import Project
 
 LABELS = ("actor", "organisation", "date", "quote")
 

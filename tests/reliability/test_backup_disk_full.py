@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import sqlite3
 
-from annotator.core.store import Project
+from annotator.core.storage import Project
 
 from tests.cli.conftest import run_process
 from tests.core.helpers import snapshot, write_jsonl

@@ -50,12 +50,11 @@ def test_two_imports_into_one_new_project_at_once_both_succeed(tmp_path, attempt
 
 OPEN_AND_WRITE = """
 import sys, time
-from annotator.core.store import Project
+from annotator.core.storage import Project
 time.sleep(max(0.0, float(sys.argv[3]) - time.time()))  # all start together
 with Project.open(sys.argv[1]) as p:
-    with p.write() as conn:
-        conn.execute("INSERT INTO documents (name, text, text_sha256, length) VALUES (?, 'x', ?, 1)",
-                     (sys.argv[2], sys.argv[2]))
+    with p.write() as unit:
+        unit.insert_document(sys.argv[2], "x", sys.argv[2], {}, unit.now())
 """
 
 

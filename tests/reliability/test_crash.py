@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from annotator.core.importer import import_files
-from annotator.core.store import Project
+from annotator.core.storage import Project
 from tests.core.helpers import integrity, write_jsonl
 
 DRIVER = Path(__file__).with_name("ops_driver.py")
@@ -198,7 +198,7 @@ def test_an_import_killed_at_any_moment_is_all_or_nothing(tmp_path):
 
 def _old_project_with_many_spans(path: Path, n: int) -> None:
     from sqlite_utils import Database
-    from annotator.core import migrations
+    from annotator.core.storage.sqlite import migrations
     db = Database(path)
     migrations.migrations().apply(db, stop_before=migrations.known()[1:])
     db.execute("INSERT INTO labels (name, color, hotkey, position) VALUES ('actor', '#E69F00', '1', 0)")
@@ -217,7 +217,7 @@ def test_an_upgrade_killed_at_any_moment_loses_nothing(tmp_path):
     template = tmp_path / "template.db"
     _old_project_with_many_spans(template, n)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    command = [sys.executable, "-c", "import sys; from annotator.core.store import Project; "
+    command = [sys.executable, "-c", "import sys; from annotator.core.storage import Project; "
                "Project.open(sys.argv[1]).close()"]
     timing = tmp_path / "timing.db"
     timing.write_bytes(template.read_bytes())

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from annotator.cli import cli
-from annotator.core.store import Project
+from annotator.core.storage import Project
 from tests.core.helpers import write_jsonl
 
 

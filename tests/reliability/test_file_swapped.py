@@ -17,7 +17,7 @@ import pytest
 
 from annotator.core import ops
 from annotator.core.errors import ProjectDetached
-from annotator.core.store import Project
+from annotator.core.storage import Project
 from tests.core.helpers import integrity, snapshot, spans_as_text, write_jsonl
 
 REPO = Path(__file__).resolve().parents[2]

@@ -41,7 +41,7 @@ PROBE = """
 import json, sys
 from annotator.core import ops
 from annotator.core.errors import ProjectError
-from annotator.core.store import Project
+from annotator.core.storage import Project
 p = Project.open(sys.argv[1])
 out = {"read_only": p.read_only, "documents": p.document_count(), "spans": len(p.spans(1))}
 try:

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from annotator.cli import cli
 from annotator.core import ops
-from annotator.core.store import Project
+from annotator.core.storage import Project
 from tests.core.helpers import read_jsonl, write_jsonl
 
 NASTY = [
@@ -120,3 +120,19 @@ def test_no_sql_is_built_from_values():
                 if problem:
                     problems.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: {problem}")
     assert problems == []
+
+
+def test_sql_is_written_only_in_the_storage_package():
+    """Outside annotator/core/storage nothing runs SQL: the core speaks to a
+    project through its storage interface (import-linter also forbids
+    importing sqlite3 elsewhere, see tests/test_architecture.py)."""
+    storage = PACKAGE / "core" / "storage"
+    outside = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if storage in path.parents:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        outside += [f"{path.relative_to(PACKAGE.parent)}:{node.lineno}" for node in ast.walk(tree)
+                    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("execute", "executemany", "executescript")]
+    assert outside == []

@@ -19,8 +19,6 @@ Guarantees (see README, "Your data is safe"):
 
 from __future__ import annotations
 
-import functools
-import json
 import os
 import secrets
 import shutil
@@ -30,46 +28,29 @@ import time
 import weakref
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, NamedTuple
+from typing import Iterator
 
+from annotator.core import files
 from annotator.core import labels as label_defaults
 from annotator.core.errors import ProjectBusy, ProjectDetached, ProjectError
-from annotator.core import files
-from annotator.core.files import SQLITE_HEADER, remove_abandoned, this_machine
-from annotator.core import migrations
-from annotator.core.model import (
-    DOCUMENT_STATUSES,
-    Document,
-    DocumentSummary,
-    Label,
-    Span,
-)
-
-BUSY_TIMEOUT_SECONDS = 30.0
-
-_SPAN_COLUMNS = 'start, "end", label, annotator, doc_id, id'
+from annotator.core.files import remove_abandoned, this_machine
+from annotator.core.model import Label
+from annotator.core.storage.sqlite import connect as connection, migrations
+from annotator.core.storage.sqlite.changelog import Recorder
+from annotator.core.storage.sqlite.connect import (
+    DiskFull, busy_message, check_is_sqlite, connect, connect_read_only, describe,
+    is_busy, reading, writable)
+from annotator.core.storage.sqlite.reads import Reads, SpanReader
+from annotator.core.storage.sqlite.unit import Unit
+from annotator.core.storage.sqlite.watch import (
+    ABANDONED, FileIdentity, file_stamp, header_user_version, open_descriptors, wal_path)
 
 
-def _reading(method):
-    """A query on a file that turns out to be damaged past what the check on
-    opening can see (bytes inside a record) raises ProjectError, like every
-    other problem the core reports, instead of a bare sqlite3 error."""
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        try:
-            return method(self, *args, **kwargs)
-        except (sqlite3.DatabaseError, UnicodeDecodeError) as e:
-            raise ProjectError(f"{self.path}: could not be read: {e} (the file may be damaged; "
-                               "restore it from a backup)") from None
-    return wrapper
+class MustReconnect(Exception):
+    """check_file found that a new connection is needed, inside a transaction."""
 
 
-# Span._make without its Python-level frame: a row is always the six
-# columns of _SPAN_COLUMNS (50,000 spans: 16 -> 12 ms).
-_span = functools.partial(tuple.__new__, Span)
-
-
-class Project:
+class Project(Reads):
     """An open project file. Use `Project.open(path)`; close it when done."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection, read_only: bool):
@@ -101,6 +82,8 @@ class Project:
         self._may_reconnect = True
         self._closed = False
         self._depth = 0  # how deep in write() units of work we are (0: none)
+        self._unit: Unit | None = None  # the one open, if any
+        self._recorder = Recorder()  # what the open unit touched (the change log)
         self._held: tuple[int, int] | None = None  # see files.hold
         # Whether every frame this connection committed is in the main file
         # (the last checkpoint completed): then a -wal deleted under us holds
@@ -118,28 +101,28 @@ class Project:
         path = Path(path)
         existed = path.exists() and path.stat().st_size > 0
         if existed and not files.held(path):  # (a file open here is one, and must not be open()ed)
-            _check_is_sqlite(path)
+            check_is_sqlite(path)
         elif path.exists() and path.is_dir():
             raise ProjectError(f"{path}: is a folder, not a project file")
-        read_only = existed and not _writable(path)
+        read_only = existed and not writable(path)
         if not existed:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as e:
                 raise ProjectError(f"{path}: cannot create the project folder: {e.strerror or e}") from None
-        conn = _connect(path, read_only)
+        conn = connect(path, read_only)
         project = cls(path, conn, read_only)
         project._held = files.hold(path)
         try:
             project._prepare(is_new=not existed, seeds=seeds)
-        except _DiskFull as e:
+        except DiskFull as e:
             conn.close()
             files.release(project._held)
             if not existed:
                 raise ProjectError(str(e)) from None
             # Reading needs no space: open it read-only, as for a read-only
             # folder, so `list`, `export` and the window still work.
-            reader = _connect_read_only(path)
+            reader = connect_read_only(path)
             if migrations.pending(reader):
                 reader.close()
                 raise ProjectError(str(e)) from None
@@ -207,22 +190,22 @@ class Project:
                     fresh_schema = not migrations.applied(self.conn)
                     migrations.apply(self.conn)
                     if fresh_schema:
-                        label_defaults.insert_defaults(self.conn)
+                        self._unit.insert_labels(label_defaults.default_labels())
                         if seeds is not None:
                             # In the same transaction as the schema: a process
                             # killed here leaves no project without its seeds.
                             self._insert_seeds(seeds)
             if not self.read_only and migrations.missing_read_indexes(self.conn):
                 try:
-                    with self.write() as conn:
-                        migrations.add_read_indexes(conn)
+                    with self.write():
+                        migrations.add_read_indexes(self.conn)
                 except (ProjectError, sqlite3.Error):
                     pass  # only makes reads faster: opened without it, tried again next time
         except sqlite3.DatabaseError as e:
-            if _is_busy(e):
-                raise ProjectError(_busy_message(self.path)) from None
-            if _describe(e, self.path) != str(e):
-                raise _DiskFull(f"{self.path}: cannot be opened: the disk holding it is full ({e}); "
+            if is_busy(e):
+                raise ProjectError(busy_message(self.path)) from None
+            if describe(e, self.path) != str(e):
+                raise DiskFull(f"{self.path}: cannot be opened: the disk holding it is full ({e}); "
                                 "free some space and try again. The project was not changed.") from None
             raise ProjectError(f"{self.path}: cannot be opened as an annotator project: {e} "
                                "(the file is damaged or not a project); it was not changed") from None
@@ -239,13 +222,13 @@ class Project:
         while this one holds a read lock (waiting could deadlock): seen when
         two imports create one project together. Trying again after the
         statement has let go of its read lock succeeds."""
-        deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+        deadline = time.monotonic() + connection.BUSY_TIMEOUT_SECONDS
         while True:
             try:
                 self.conn.execute("PRAGMA journal_mode = WAL")
                 return
             except sqlite3.OperationalError as e:
-                if not _is_busy(e) or time.monotonic() > deadline:
+                if not is_busy(e) or time.monotonic() > deadline:
                     raise
                 time.sleep(0.005)
 
@@ -253,10 +236,12 @@ class Project:
         from annotator.core.formats import read_file
         from annotator.core.model import text_digest
 
+        now, seen = self._unit.now(), set()
         for doc in (doc for path in sorted(seeds.glob("*.txt")) for doc in read_file(path)):
-            self.conn.execute(
-                "INSERT OR IGNORE INTO documents (name, text, text_sha256, length, meta) VALUES (?, ?, ?, ?, '{}')",
-                (doc.name, doc.text, text_digest(doc.text), len(doc.text)))
+            key = (doc.name, text_digest(doc.text))
+            if key not in seen:
+                seen.add(key)
+                self._unit.insert_document(doc.name, doc.text, key[1], {}, now)
 
     def _check_existing(self) -> None:
         """Refuse, without writing, a damaged file, another program's
@@ -350,7 +335,7 @@ class Project:
         detached project's last state
         is read once its path names another database whose -wal now sits at
         ours. False where /proc is missing (not Linux)."""
-        for fd in _open_descriptors():
+        for fd in open_descriptors():
             try:
                 st = os.stat(fd)
             except OSError:
@@ -373,7 +358,7 @@ class Project:
     # --------------------------------------------------------- transactions
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
+    def write(self) -> Iterator[Unit]:
         """One write transaction, begun IMMEDIATE so that it waits for other
         writers up front (see `wait_for_lock`) instead of failing
         half-way with 'database is locked'. Committed on leaving the block,
@@ -384,7 +369,7 @@ class Project:
         one that fails is undone alone if its caller catches the error."""
         if self._depth:
             with self._savepoint():
-                yield self.conn
+                yield self._unit
             return
         if self.read_only:
             raise ProjectError(f"{self.path}: the project is open read-only ({self.read_only_reason}); "
@@ -399,9 +384,9 @@ class Project:
             self._begin_immediate()
             try:
                 # Again inside the lock: a file swapped while we waited for it.
-                self.check_file(reconnect=False)
+                self._check_file(reconnect=False)
                 break
-            except _MustReconnect:
+            except MustReconnect:
                 self.conn.execute("ROLLBACK")  # and reconnect outside the transaction
             except BaseException:
                 self.conn.execute("ROLLBACK")
@@ -410,20 +395,25 @@ class Project:
             raise ProjectError(f"{self.path}: the project file keeps changing under this program; "
                                "nothing was changed")
         self._depth = 1
+        self._recorder.reset()
+        self._unit = Unit(self.conn, self._recorder)
         try:
-            yield self.conn
+            yield self._unit
+            # The change log commits with the change it describes.
+            self._recorder.flush(self.conn)
             self.conn.execute("COMMIT")
         except (sqlite3.Error, UnicodeDecodeError) as e:  # the latter: damaged text read back
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             raise ProjectError(f"{self.path}: the change could not be saved and was undone: "
-                               f"{_describe(e, self.path)}") from None
+                               f"{describe(e, self.path)}") from None
         except BaseException:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             raise
         finally:
             self._depth = 0
+            self._unit = None
         self._checkpoint()
 
     @contextmanager
@@ -450,7 +440,7 @@ class Project:
         if self.read_only or self.detached is not None or self._opened is None:
             return
         try:
-            if os.stat(_wal_path(self.path)).st_size == 0:
+            if os.stat(wal_path(self.path)).st_size == 0:
                 return
         except OSError:
             return
@@ -462,12 +452,12 @@ class Project:
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as e:
-            if _is_busy(e):
+            if is_busy(e):
                 if not self.wait_for_lock:
                     raise ProjectBusy(f"{self.path}: another program is writing to this project; "
                                       "the change waits for it") from None
-                raise ProjectError(_busy_message(self.path)) from None
-            raise ProjectError(f"{self.path}: could not start writing: {_describe(e, self.path)}") from None
+                raise ProjectError(busy_message(self.path)) from None
+            raise ProjectError(f"{self.path}: could not start writing: {describe(e, self.path)}") from None
         finally:
             if not self.wait_for_lock:
                 self._restore_busy_timeout()
@@ -492,22 +482,26 @@ class Project:
         except sqlite3.Error:
             pass
         if self._stamp is not None:
-            self._stamp = _stamp(self.path)  # our own checkpoint changed the file
+            self._stamp = file_stamp(self.path)  # our own checkpoint changed the file
 
     def _restore_busy_timeout(self) -> None:
         # What sqlite3.connect(timeout=...) set: reads and the rest wait as usual.
         self.conn.execute(f"PRAGMA busy_timeout = {int(self._busy_ms)}")
 
-    def check_file(self, reconnect: bool = True) -> None:
+    def check_file(self) -> None:
         """Raise ProjectDetached if the file at `path` is no longer the one
         this project opened: moved or deleted, replaced by another file
         (a restore, a sync tool), its -wal file deleted or replaced, or its
         bytes overwritten in place by another database (`cp other.db p.db`).
         SQLite keeps using what it opened, so writing on would put changes
         where no one will find them, or into another database. Costs three
-        stat calls and two PRAGMAs; once detached, always detached.
-        `reconnect=False` (inside a transaction): raise _MustReconnect where
-        a new connection is needed, for the caller to roll back first."""
+        stat calls and two PRAGMAs; once detached, always detached."""
+        self._check_file(reconnect=True)
+
+    def _check_file(self, reconnect: bool) -> None:
+        """check_file; `reconnect=False` (inside a transaction): raise
+        MustReconnect where a new connection is needed, for the caller to
+        roll back first."""
         self._may_reconnect = reconnect
         if self.detached is None and self._opened is not None:
             self.detached = self._opened.problem(self.path)
@@ -549,12 +543,12 @@ class Project:
         if not self._file_id:
             self._file_id = secrets.randbelow(2**31 - 1) + 1
             try:
-                with self.write() as conn:
-                    conn.execute(f"PRAGMA user_version = {int(self._file_id)}")
+                with self.write():
+                    self.conn.execute(f"PRAGMA user_version = {int(self._file_id)}")
             except ProjectError:
                 self._file_id = 0  # not now (locked, disk full): watched from the next open
         self._seen_version = self.data_version()
-        self._stamp = _stamp(self.path)
+        self._stamp = file_stamp(self.path)
 
     def _contents_problem(self) -> str | None:
         """Why the file's bytes are no longer this project's, or None. Only
@@ -566,14 +560,14 @@ class Project:
         if not self._file_id:
             return None
         before = self.data_version()
-        stamp = _stamp(self.path)
+        stamp = file_stamp(self.path)
         after = self.data_version()
         if before != self._seen_version or after != before:
             self._seen_version, self._stamp = after, stamp
             return None
         if stamp == self._stamp:
             return None
-        if _header_user_version(self.path) != self._file_id:
+        if header_user_version(self.path) != self._file_id:
             self._overwritten = True
             return "the project file was overwritten with another database"
         # The same project's bytes, rewritten (a restore from a copy of it,
@@ -591,18 +585,18 @@ class Project:
         another program has the file open, deletes nothing either."""
         if not self._may_reconnect:
             self.detached = None
-            raise _MustReconnect()
+            raise MustReconnect()
         for reader in list(self._readers):
             reader.close()
         self.conn.close()
-        self.conn = _connect(self.path, read_only=False)
+        self.conn = connect(self.path, read_only=False)
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = FULL")
         self._labels = None
         self.reconnects += 1
         self._opened = FileIdentity.of(self.path)
-        self._seen_version, self._stamp = self.data_version(), _stamp(self.path)
+        self._seen_version, self._stamp = self.data_version(), file_stamp(self.path)
 
     def backup(self, dest: sqlite3.Connection) -> None:
         """Copy this project, a consistent snapshot with everything still in
@@ -635,328 +629,16 @@ class Project:
         Closing runs SQLite's last-connection checkpoint and deletes
         `path`-wal by name, which now may belong to another database; the
         connection is kept until the process exits (see `abandoned`)."""
-        _ABANDONED.append(self.conn)
+        ABANDONED.append(self.conn)
 
     def forget_cached(self) -> None:
         """Drop cached data (the label schema) after it changed, here or in
         another process (see data_version)."""
         self._labels = None
 
-    @_reading
+    @reading
     def data_version(self) -> int:
         """Changes whenever another connection commits; poll it to notice
         another annotator's work."""
         return self.conn.execute("PRAGMA data_version").fetchone()[0]
-
-    # ----------------------------------------------------------------- labels
-
-    @_reading
-    def labels(self) -> list[Label]:
-        if self._labels is None:
-            rows = self.conn.execute(
-                "SELECT name, color, hotkey, mnemonic, description FROM labels ORDER BY position, name"
-            )
-            self._labels = [Label(*row) for row in rows]
-        return self._labels
-
-    def label_names(self) -> list[str]:
-        return [label.name for label in self.labels()]
-
-    # -------------------------------------------------------------- documents
-
-    @_reading
-    def document(self, doc_id: int) -> Document:
-        row = self.conn.execute(
-            "SELECT id, name, text, meta FROM documents WHERE id = ?", (doc_id,)
-        ).fetchone()
-        if row is None:
-            raise ProjectError(f"{self.path}: there is no document with id {doc_id}")
-        return Document(row[0], row[1], row[2], json.loads(row[3]))
-
-    @_reading
-    def document_count(self) -> int:
-        return self.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
-
-    @_reading
-    def document_summaries(self, annotator: str, name_filter: str = "") -> list[DocumentSummary]:
-        """Every document (without its text) with `annotator`'s span count and status."""
-        rows = self.conn.execute(
-            """
-            SELECT d.id, d.name, d.length,
-                   -- counted per listed document from the (doc_id, annotator)
-                   -- index, rather than grouping every span of the project first
-                   (SELECT count(*) FROM spans WHERE doc_id = d.id AND annotator = ?),
-                   COALESCE(s.status, 'new')
-            FROM documents d
-            LEFT JOIN document_status s ON s.doc_id = d.id AND s.annotator = ?
-            WHERE instr(lower(d.name), lower(?)) > 0
-            ORDER BY d.name, d.id
-            """,
-            (annotator, annotator, name_filter),
-        )
-        return [DocumentSummary(*row) for row in rows]
-
-    @_reading
-    def span_counts(self) -> dict[int, dict[str, int]]:
-        """{doc_id: {annotator: number of spans}} for every annotated document."""
-        counts: dict[int, dict[str, int]] = {}
-        rows = self.conn.execute(
-            "SELECT doc_id, annotator, count(*) FROM spans GROUP BY doc_id, annotator ORDER BY doc_id, annotator"
-        )
-        for doc_id, annotator, n in rows:
-            counts.setdefault(doc_id, {})[annotator] = n
-        return counts
-
-    @_reading
-    def status(self, doc_id: int, annotator: str) -> str:
-        row = self.conn.execute(
-            "SELECT status FROM document_status WHERE doc_id = ? AND annotator = ?", (doc_id, annotator)
-        ).fetchone()
-        return row[0] if row else DOCUMENT_STATUSES[0]
-
-    # ------------------------------------------------------------------ spans
-
-    @_reading
-    def spans(self, doc_id: int, annotator: str | None = None) -> list[Span]:
-        """Spans of one document, sorted by (start, end); one layer or all."""
-        if annotator is None:
-            rows = self.conn.execute(
-                f'SELECT {_SPAN_COLUMNS} FROM spans WHERE doc_id = ? ORDER BY start, "end", label, annotator',
-                (doc_id,),
-            )
-        else:
-            rows = self.conn.execute(
-                f'SELECT {_SPAN_COLUMNS} FROM spans WHERE doc_id = ? AND annotator = ? '
-                'ORDER BY start, "end", label',
-                (doc_id, annotator),
-            )
-        return list(map(_span, rows))
-
-    @_reading
-    def read_spans(self, doc_id: int) -> "SpanReader":
-        """Every layer's spans of a document, in the order of `spans(doc_id)`,
-        to be read a few at a time (see SpanReader)."""
-        cursor = self.conn.execute(
-            f'SELECT {_SPAN_COLUMNS} FROM spans WHERE doc_id = ? ORDER BY start, "end", label, annotator',
-            (doc_id,))
-        reader = SpanReader(self, cursor)
-        self._readers.add(reader)
-        return reader
-
-    @_reading
-    def span(self, span_id: int) -> Span | None:
-        row = self.conn.execute(f"SELECT {_SPAN_COLUMNS} FROM spans WHERE id = ?", (span_id,)).fetchone()
-        return _span(row) if row else None
-
-    @_reading
-    def annotators(self, doc_id: int | None = None) -> list[str]:
-        """Annotators with at least one span (in one document, or anywhere)."""
-        if doc_id is None:
-            rows = self.conn.execute("SELECT DISTINCT annotator FROM spans ORDER BY annotator")
-        else:
-            rows = self.conn.execute(
-                "SELECT DISTINCT annotator FROM spans WHERE doc_id = ? ORDER BY annotator", (doc_id,)
-            )
-        return [row[0] for row in rows]
-
-
-class SpanReader:
-    """One query's spans, read a page at a time: one consistent snapshot
-    however long the reader waits between pages. Lets the window show the
-    first screen's spans before it has read the other 50,000. Finish (or
-    close) it before writing through the same project."""
-
-    def __init__(self, project: Project, cursor: sqlite3.Cursor):
-        self.path = project.path  # for _reading's messages
-        self._cursor: sqlite3.Cursor | None = cursor
-
-    @property
-    def done(self) -> bool:
-        return self._cursor is None
-
-    @_reading
-    def read(self, n: int) -> list[Span]:
-        """The next `n` spans (fewer at the end, then none)."""
-        if self._cursor is None:
-            return []
-        page = list(map(_span, self._cursor.fetchmany(n)))
-        if len(page) < n:
-            self.close()
-        return page
-
-    def close(self) -> None:
-        cursor, self._cursor = self._cursor, None
-        if cursor is not None:
-            try:
-                cursor.close()
-            except sqlite3.Error:
-                pass  # its connection is already closed (or broken): nothing left to free
-
-
-# Connections of detached projects, never closed (see Project.abandon).
-_ABANDONED: list[sqlite3.Connection] = []
-
-
-def abandoned() -> int:
-    """How many connections this process holds that it must not close: a
-    program that abandoned one ends with os._exit, skipping the
-    interpreter's own clean-up, which would close them."""
-    return len(_ABANDONED)
-
-
-class _MustReconnect(Exception):
-    """check_file found that a new connection is needed, inside a transaction."""
-
-
-class _DiskFull(ProjectError):
-    """Opening needs room on the disk (a -shm file) that is not there."""
-
-
-class FileIdentity(NamedTuple):
-    """Which file (device, inode) a path named, and its -wal file's."""
-
-    file: tuple[int, int]
-    wal: tuple[int, int] | None
-
-    @classmethod
-    def of(cls, path: Path) -> "FileIdentity":
-        return cls(files.inode(path), files.inode(_wal_path(path)))
-
-    def moved(self, path: Path) -> bool:
-        """Whether `path` no longer names the file itself."""
-        return files.inode(path) != self.file
-
-    def problem(self, path: Path) -> str | None:
-        """Why `path` is no longer this file (or its -wal), or None."""
-        now = files.inode(path)
-        if now is None:
-            return "the project file was moved, renamed or deleted"
-        if now != self.file:
-            return "the project file was replaced by another file"
-        if self.wal is not None:
-            wal = files.inode(_wal_path(path))
-            if wal is None:
-                return "the project's -wal file was deleted"
-            if wal != self.wal:
-                return "the project's -wal file was replaced"
-        return None
-
-
-def _wal_path(path: Path) -> Path:
-    # SQLite names the -wal after the real file when the project is a link.
-    return Path(f"{os.path.realpath(path)}-wal")
-
-
-def _stamp(path: Path) -> tuple[int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_size, st.st_mtime_ns)
-
-
-def _header_user_version(path: Path) -> int | None:
-    """PRAGMA user_version as the file on disk says it, past this project's
-    page cache: read by a new connection (never by open(), see files.hold)."""
-    try:
-        fresh = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
-    except sqlite3.Error:
-        return None
-    try:
-        return fresh.execute("PRAGMA user_version").fetchone()[0]
-    except sqlite3.Error:
-        return None  # not a database any more: not ours
-    finally:
-        fresh.close()
-
-
-def _open_descriptors() -> list[str]:
-    try:
-        return [f"/proc/self/fd/{fd}" for fd in os.listdir("/proc/self/fd")]
-    except OSError:
-        return []
-
-
-def _describe(error: sqlite3.Error, path: Path) -> str:
-    """SQLite's message, with the likely cause where SQLite's is misleading:
-    a full disk shows up as 'disk I/O error' in many places."""
-    name = getattr(error, "sqlite_errorname", "") or ""
-    if name == "SQLITE_FULL" or (name.startswith("SQLITE_IOERR") and _disk_full(path)):
-        return f"the disk is full ({error})"
-    return str(error)
-
-
-def _disk_full(path: Path) -> bool:
-    try:
-        return shutil.disk_usage(path.parent if path.parent != Path("") else Path(".")).free < 1 << 20
-    except OSError:
-        return False
-
-
-def _is_busy(error: sqlite3.Error) -> bool:
-    name = getattr(error, "sqlite_errorname", "") or ""
-    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in str(error)
-
-
-def _busy_message(path: Path) -> str:
-    return (f"{path}: another program has been writing to this project for over "
-            f"{BUSY_TIMEOUT_SECONDS:.0f} seconds without finishing (database is locked); "
-            "nothing was changed. Try again when it is done.")
-
-
-def _check_is_sqlite(path: Path) -> None:
-    try:
-        with open(path, "rb") as f:
-            header = f.read(len(SQLITE_HEADER))
-    except OSError as e:
-        raise ProjectError(f"{path}: cannot be read: {e.strerror or e}") from None
-    if header != SQLITE_HEADER:
-        raise ProjectError(
-            f"{path}: is not an annotator project (not a SQLite database); it was not changed"
-        )
-
-
-def _writable(path: Path) -> bool:
-    # WAL needs to create -wal and -shm files beside the project.
-    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
-
-
-def _wal_holds_changes(path: Path) -> bool:
-    try:
-        return os.stat(f"{path}-wal").st_size > 0
-    except FileNotFoundError:
-        return False
-
-
-def _connect(path: Path, read_only: bool) -> sqlite3.Connection:
-    # isolation_level=None: we begin and commit transactions ourselves
-    # (see Project.write), so Python's sqlite3 never opens one implicitly.
-    try:
-        if read_only:
-            return _connect_read_only(path)
-        return sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS,
-                               isolation_level=None, check_same_thread=False)
-    except sqlite3.Error as e:
-        raise ProjectError(f"{path}: cannot be opened: {e}") from None
-
-
-def _connect_read_only(path: Path) -> sqlite3.Connection:
-    uri = path.resolve().as_uri() + "?mode=ro"
-    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS,
-                           isolation_level=None, check_same_thread=False)
-    try:
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        return conn
-    except sqlite3.OperationalError:
-        conn.close()
-    # A WAL project needs a -shm file beside it even to be read, which a
-    # read-only folder cannot hold. With no -wal file there are no changes
-    # waiting outside the main file, so reading that file as it is, is exact.
-    if _wal_holds_changes(path):
-        raise ProjectError(
-            f"{path}: cannot be opened: no -shm file can be made beside it (its folder is read-only, "
-            "or the disk is full) and it has changes still in its -wal file; open it where it can "
-            "be written, or copy the project with its -wal file")
-    return sqlite3.connect(uri + "&immutable=1", uri=True, timeout=BUSY_TIMEOUT_SECONDS,
-                           isolation_level=None, check_same_thread=False)
 

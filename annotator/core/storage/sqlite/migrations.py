@@ -99,6 +99,32 @@ def _covering_indexes(db: Database) -> None:
     db.execute("CREATE INDEX documents_length ON documents (id, length)")
 
 
+@_migration("0004_change_log")
+def _change_log(db: Database) -> None:
+    # What each commit changed, so another window applies just that instead
+    # of reading everything again (see changelog.py). Ids are kept as ranges:
+    # tag-all and import hand out consecutive ids, so 50,000 spans are a row.
+    # AUTOINCREMENT: a position is never handed out twice, even after the
+    # oldest rows are pruned.
+    db.execute("""
+        CREATE TABLE change_log (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL CHECK (kind IN ('spans', 'documents', 'labels')),
+            doc_id INTEGER,
+            first_id INTEGER,
+            last_id INTEGER
+        )""")
+
+
+@_migration("0005_label_display")
+def _label_display(db: Database) -> None:
+    # How a label's spans are drawn, stored with the label instead of the
+    # window knowing that "quote" is underlined.
+    db.execute("ALTER TABLE labels ADD COLUMN display TEXT NOT NULL DEFAULT 'highlight' "
+               "CHECK (display IN ('highlight', 'underline'))")
+    db.execute("UPDATE labels SET display = 'underline' WHERE name = 'quote'")
+
+
 # Indexes that only make reads faster are not migrations: a migration makes
 # older versions refuse the file and read-only copies unopenable, and costs a
 # backup copy of the whole project. These are added, when missing, to any

@@ -1,0 +1,1 @@
+"""The SQLite backend: a project is one file (see project.py)."""

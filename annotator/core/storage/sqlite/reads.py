@@ -1,0 +1,244 @@
+"""Reading a SQLite project: labels, documents, spans, the change log and
+export rows. `Project` (project.py) inherits these; they run on its one
+connection, outside any transaction, so each sees the latest commit."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import weakref
+from typing import Iterator
+
+from annotator.core.errors import ProjectError
+from annotator.core.feed import Feed, IdRanges
+from annotator.core.model import DOCUMENT_STATUSES, Document, DocumentSummary, Label, Span
+from annotator.core.storage.sqlite import changelog
+from annotator.core.storage.sqlite.connect import reading
+from annotator.core.storage.sqlite.unit import SPAN_COLUMNS, span_from_row
+
+_SUMMARIES = """
+    SELECT d.id, d.name, d.length,
+           -- counted per listed document from the (doc_id, annotator)
+           -- index, rather than grouping every span of the project first
+           (SELECT count(*) FROM spans WHERE doc_id = d.id AND annotator = ?),
+           COALESCE(s.status, 'new')
+    FROM documents d
+    LEFT JOIN document_status s ON s.doc_id = d.id AND s.annotator = ?
+    WHERE instr(lower(d.name), lower(?)) > 0
+    """
+_BY_NAME = " ORDER BY d.name, d.id"
+_ALL_SUMMARIES = _SUMMARIES + _BY_NAME
+_SUMMARIES_BETWEEN = _SUMMARIES + "AND d.id BETWEEN ? AND ?" + _BY_NAME
+
+
+class Reads:
+    """The read half of a SQLite project (mixed into Project)."""
+
+    path: object
+    conn: sqlite3.Connection
+    _labels: list[Label] | None
+    _readers: "weakref.WeakSet[SpanReader]"
+
+    # ----------------------------------------------------------------- labels
+
+    @reading
+    def labels(self) -> list[Label]:
+        if self._labels is None:
+            rows = self.conn.execute(
+                "SELECT name, color, hotkey, mnemonic, description, display FROM labels ORDER BY position, name"
+            )
+            self._labels = [Label(*row) for row in rows]
+        return self._labels
+
+    def label_names(self) -> list[str]:
+        return [label.name for label in self.labels()]
+
+    # -------------------------------------------------------------- documents
+
+    @reading
+    def document(self, doc_id: int) -> Document:
+        row = self.conn.execute(
+            "SELECT id, name, text, meta FROM documents WHERE id = ?", (doc_id,)
+        ).fetchone()
+        if row is None:
+            raise ProjectError(f"{self.path}: there is no document with id {doc_id}")
+        return Document(row[0], row[1], row[2], json.loads(row[3]))
+
+    @reading
+    def document_count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+
+    @reading
+    def document_summaries(self, annotator: str, name_filter: str = "",
+                           ids: IdRanges | None = None) -> list[DocumentSummary]:
+        """Every document (without its text) with `annotator`'s span count
+        and status, by name; with `ids`, only those documents."""
+        if ids is None:
+            rows = self.conn.execute(_ALL_SUMMARIES, (annotator, annotator, name_filter))
+            return [DocumentSummary(*row) for row in rows]
+        found = []
+        for first, last in ids.ranges:
+            found += self.conn.execute(_SUMMARIES_BETWEEN, (annotator, annotator, name_filter, first, last))
+        return sorted((DocumentSummary(*row) for row in found), key=lambda d: (d.name, d.id))
+
+    @reading
+    def span_counts(self) -> dict[int, dict[str, int]]:
+        """{doc_id: {annotator: number of spans}} for every annotated document."""
+        counts: dict[int, dict[str, int]] = {}
+        rows = self.conn.execute(
+            "SELECT doc_id, annotator, count(*) FROM spans GROUP BY doc_id, annotator ORDER BY doc_id, annotator"
+        )
+        for doc_id, annotator, n in rows:
+            counts.setdefault(doc_id, {})[annotator] = n
+        return counts
+
+    @reading
+    def status(self, doc_id: int, annotator: str) -> str:
+        row = self.conn.execute(
+            "SELECT status FROM document_status WHERE doc_id = ? AND annotator = ?", (doc_id, annotator)
+        ).fetchone()
+        return row[0] if row else DOCUMENT_STATUSES[0]
+
+    # ------------------------------------------------------------------ spans
+
+    @reading
+    def spans(self, doc_id: int, annotator: str | None = None) -> list[Span]:
+        """Spans of one document, sorted by (start, end); one layer or all."""
+        if annotator is None:
+            rows = self.conn.execute(
+                f'SELECT {SPAN_COLUMNS} FROM spans WHERE doc_id = ? ORDER BY start, "end", label, annotator',
+                (doc_id,),
+            )
+        else:
+            rows = self.conn.execute(
+                f'SELECT {SPAN_COLUMNS} FROM spans WHERE doc_id = ? AND annotator = ? '
+                'ORDER BY start, "end", label',
+                (doc_id, annotator),
+            )
+        return list(map(span_from_row, rows))
+
+    @reading
+    def read_spans(self, doc_id: int) -> "SpanReader":
+        """Every layer's spans of a document, in the order of `spans(doc_id)`,
+        to be read a few at a time (see SpanReader)."""
+        cursor = self.conn.execute(
+            f'SELECT {SPAN_COLUMNS} FROM spans WHERE doc_id = ? ORDER BY start, "end", label, annotator',
+            (doc_id,))
+        reader = SpanReader(self, cursor)
+        self._readers.add(reader)
+        return reader
+
+    @reading
+    def span(self, span_id: int) -> Span | None:
+        row = self.conn.execute(f"SELECT {SPAN_COLUMNS} FROM spans WHERE id = ?", (span_id,)).fetchone()
+        return span_from_row(row) if row else None
+
+    @reading
+    def annotators(self, doc_id: int | None = None) -> list[str]:
+        """Annotators with at least one span (in one document, or anywhere)."""
+        if doc_id is None:
+            rows = self.conn.execute("SELECT DISTINCT annotator FROM spans ORDER BY annotator")
+        else:
+            rows = self.conn.execute(
+                "SELECT DISTINCT annotator FROM spans WHERE doc_id = ? ORDER BY annotator", (doc_id,)
+            )
+        return [row[0] for row in rows]
+
+    @reading
+    def spans_by_id(self, ids: IdRanges) -> list[Span]:
+        """The spans among `ids` that exist (of `ids.doc_id`'s document, when
+        it is set): an id not returned was removed. In id order."""
+        found: list[Span] = []
+        for first, last in ids.ranges:
+            if ids.doc_id is None:
+                rows = self.conn.execute(f"SELECT {SPAN_COLUMNS} FROM spans WHERE id BETWEEN ? AND ? "
+                                         "ORDER BY id", (first, last))
+            else:
+                rows = self.conn.execute(f"SELECT {SPAN_COLUMNS} FROM spans WHERE doc_id = ? "
+                                         "AND id BETWEEN ? AND ? ORDER BY id", (ids.doc_id, first, last))
+            found += map(span_from_row, rows)
+        return found
+
+    # ------------------------------------------------------------ the change log
+
+    @reading
+    def change_seq(self) -> int:
+        """The change log's position now: pass it to `changes_since` later."""
+        return changelog.last_seq(self.conn)
+
+    @reading
+    def changes_since(self, seq: int) -> Feed | None:
+        """What every program (this one too) committed after `seq`, or None
+        when the log no longer reaches back that far: then read afresh."""
+        return changelog.changes_since(self.conn, seq)
+
+    # ------------------------------------------------------------------ export
+
+    def export_rows(self, annotator: str | None = None) -> tuple[Iterator[tuple], Iterator[tuple]]:
+        """Two streams, both in document id order: (id, name, text, meta)
+        per document, and (doc_id, annotator, start, end, label) per span
+        (of one annotator's layer, or every layer sorted by annotator)."""
+        documents = self.conn.execute("SELECT id, name, text, meta FROM documents ORDER BY id")
+        if annotator is None:
+            spans = self.conn.execute(
+                'SELECT doc_id, annotator, start, "end", label FROM spans '
+                'ORDER BY doc_id, annotator, start, "end", label')
+        else:
+            spans = self.conn.execute(
+                'SELECT doc_id, annotator, start, "end", label FROM spans WHERE annotator = ? '
+                'ORDER BY doc_id, start, "end", label', (annotator,))
+        return _rows(self, documents), _rows(self, spans)
+
+    @reading
+    def status_annotators(self) -> list[str]:
+        """Everyone who has a document status (even with no span yet)."""
+        return [row[0] for row in self.conn.execute(
+            "SELECT DISTINCT annotator FROM document_status ORDER BY annotator")]
+
+
+def _rows(project, cursor) -> Iterator[tuple]:
+    """A cursor's rows; an error half-way (a file damaged inside a record)
+    becomes ProjectError like every other read."""
+    # A loop, not `yield from`: closing this generator early (a broken
+    # pipe) must not close the cursor, whose connection may be gone already.
+    try:
+        for row in cursor:
+            yield row
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as e:
+        raise ProjectError(f"{project.path}: could not be read: {e} (the file may be damaged; "
+                           "restore it from a backup)") from None
+
+
+class SpanReader:
+    """One query's spans, read a page at a time: one consistent snapshot
+    however long the reader waits between pages. Lets the window show the
+    first screen's spans before it has read the other 50,000. Finish (or
+    close) it before writing through the same project."""
+
+    def __init__(self, project: Reads, cursor: sqlite3.Cursor):
+        self.path = project.path  # for _reading's messages
+        self._cursor: sqlite3.Cursor | None = cursor
+
+    @property
+    def done(self) -> bool:
+        return self._cursor is None
+
+    @reading
+    def read(self, n: int) -> list[Span]:
+        """The next `n` spans (fewer at the end, then none)."""
+        if self._cursor is None:
+            return []
+        page = list(map(span_from_row, self._cursor.fetchmany(n)))
+        if len(page) < n:
+            self.close()
+        return page
+
+    def close(self) -> None:
+        cursor, self._cursor = self._cursor, None
+        if cursor is not None:
+            try:
+                cursor.close()
+            except sqlite3.Error:
+                pass  # its connection is already closed (or broken): nothing left to free
+
+
