@@ -103,7 +103,7 @@ class Window:
 
     def remove_span(self, span_id: int) -> float:
         """Select the span (not part of the action), press Delete."""
-        self.main._select(span_id)
+        self.main.session.select(span_id)
         app().processEvents()
         t0 = time.perf_counter()
         self.main.remove_selected_span()
@@ -163,7 +163,7 @@ def bench_open(repeat: int = 5) -> list[Result]:
             settle(window.view)
             ours.append(time.perf_counter() - t0)
             # The rest of the spans arrive a page per event-loop turn.
-            while window.main._reader is not None:
+            while window.main.session.loading:
                 settle()
             loaded.append(time.perf_counter() - t0)
             assert len(window.view.index) == 50_000
@@ -291,6 +291,7 @@ def bench_scroll(repeat: int = 3) -> list[Result]:
 def bench_document_list(repeat: int = 5) -> list[Result]:
     from annotator.core.importer import import_files
     from annotator.core.storage import Project
+    from annotator.gui.session_changes import Changed
 
     app()
     with scratch_dir("list") as tmp:
@@ -305,7 +306,8 @@ def bench_document_list(repeat: int = 5) -> list[Result]:
         steps: dict[str, list[float]] = {"open": [], "scroll": [], "filter": []}
         for _ in range(repeat):
             # Open: list every document (as on opening the project).
-            main.documents.model.set_rows([])
+            main.session.documents = []
+            main.documents.follow(Changed(documents=None))
             settle(table)
             t0 = time.perf_counter()
             main.load_documents()

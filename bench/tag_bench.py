@@ -107,8 +107,8 @@ def _window_tag_all(project, doc_id: int, text: str, first: tuple[int, int]) -> 
     times = []
     for _ in range(3):
         change = ops.add_span(project, doc_id, "tagger", "date", *first)
-        window._show_change(change)
-        window._select(change.added[0].id)
+        window.session.show_saved(change)
+        window.session.select(change.added[0].id)
         settle(window.view)
         t0 = time.perf_counter()
         window.tag_all_occurrences()

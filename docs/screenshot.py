@@ -61,7 +61,7 @@ def main(out: Path) -> None:
         spans = project.spans(window.doc.id, "maria")
         xi = next(s for s in spans if text[s.start:s.end] == "Xi Jinping")
         window.view.verticalScrollBar().setValue(0)
-        window._select(xi.id)  # as if clicked: framed, row chosen, described below
+        window.session.select(xi.id)  # as if clicked: framed, row chosen, described below
         # Show where a project usually lives rather than the temporary folder.
         window.path_label.setText("~/annotation/news.db")
         app.processEvents()

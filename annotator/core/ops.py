@@ -11,6 +11,7 @@ from __future__ import annotations
 from annotator.core import labels as label_schema
 from annotator.core.changes import Change, StatusChange
 from annotator.core.errors import SpanError
+from annotator.core.layers import Layer, may_edit
 from annotator.core.model import DOCUMENT_STATUSES, Label, Span, check_offsets, name_problem, normalize_name
 from annotator.core.search import occurrences
 from annotator.core.storage import Project
@@ -24,7 +25,9 @@ def add_span(project: Project, doc_id: int, annotator: str, label: str, start: i
 
 def tag_span(project: Project, doc_id: int, annotator: str, label: str, start: int, end: int) -> Change:
     """A person tags a stretch of text: the span, and (the first time) the
-    document is "in progress" for them, in one commit and one undo step."""
+    document is "in progress" for them, in one commit and one undo step.
+    Only into a layer they may edit by tagging (their own: not gold)."""
+    _check_may_tag(annotator)
     with project.write():
         change = add_span(project, doc_id, annotator, label, start, end)
         return Change(added=change.added, statuses=_started(project, doc_id, annotator))
@@ -33,6 +36,7 @@ def tag_span(project: Project, doc_id: int, annotator: str, label: str, start: i
 def tag_all(project: Project, span: Span, text: str) -> Change:
     """Give every other occurrence of `span`'s text in its document (`text`)
     the same label and owner, skipping those already tagged so."""
+    _check_may_tag(span.annotator)
     others = [Span(s, e, span.label, span.annotator, span.doc_id) for s, e in occurrences(text, span.start, span.end)]
     if not others:
         return Change()
@@ -40,6 +44,12 @@ def tag_all(project: Project, span: Span, text: str) -> Change:
         change = add_spans(project, others)
         return Change(added=change.added, statuses=_started(project, span.doc_id, span.annotator)
                       if change.added else ())
+
+
+def _check_may_tag(annotator: str) -> None:
+    if not may_edit(Layer.named(annotator), annotator):
+        raise SpanError(f"{annotator!r} is not an annotator's own layer: spans cannot be tagged into "
+                        "it (the gold layer is written by review)")
 
 
 def _started(project: Project, doc_id: int, annotator: str) -> tuple[StatusChange, ...]:
@@ -124,6 +134,12 @@ def apply(project: Project, change: Change) -> Change:
             unit.set_status(status.doc_id, status.annotator, status.after)
     return Change(removed=change.removed, added=tuple(added), relabeled=change.relabeled,
                   statuses=change.statuses)
+
+
+def toggle_done(project: Project, doc_id: int, annotator: str) -> Change:
+    """Mark a document done for `annotator`; if it already is, back to "in progress"."""
+    status = "in progress" if project.status(doc_id, annotator) == "done" else "done"
+    return set_status(project, doc_id, annotator, status)
 
 
 def set_status(project: Project, doc_id: int, annotator: str, status: str) -> Change:

@@ -13,7 +13,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from annotator.core.errors import AnnotatorError
-from annotator.core.storage import abandoned
+from annotator.core import storage
 from annotator.core.storage import Project
 from annotator.gui import dialogs
 
@@ -70,14 +70,14 @@ def main(db: Path, user: str, seeds: Path | None) -> int:
         box.exec()
         return 1
     install_error_hook(app)
-    abandoned_before = abandoned()
+    abandoned_before = storage.abandoned()
     window.show()
     try:
         code = app.exec()
     finally:
         sys.excepthook = sys.__excepthook__
         window.project.close()
-    if abandoned() > abandoned_before:
+    if storage.abandoned() > abandoned_before:
         # A project file was replaced under the window: the interpreter's
         # clean-up would close its connection, and SQLite's closing
         # checkpoint could touch the -wal now beside another database.

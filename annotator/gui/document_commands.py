@@ -3,14 +3,13 @@ window module stays about composition and tagging)."""
 
 from __future__ import annotations
 
-from annotator.core import ops
 from annotator.gui import dialogs
 
 MIN_FONT, MAX_FONT = 8, 40
 
 
 def next_document(window, step: int = 1) -> None:
-    rows = window.documents.model.rows
+    rows = window.session.documents
     if not rows:
         return
     ids = [r.id for r in rows]
@@ -20,21 +19,6 @@ def next_document(window, step: int = 1) -> None:
 
 def previous_document(window) -> None:
     next_document(window, -1)
-
-
-def toggle_done(window) -> None:
-    if window.doc is None or window.project.read_only:
-        return
-    doc_id = window.doc.id
-    status = "in progress" if window.project.status(doc_id, window.user) == "done" else "done"
-
-    def saved(change) -> None:
-        window._show_change(change)
-        window._record(change, f"mark {status}")
-        window.statusBar().showMessage(f"Marked {status}.", 3000)
-
-    window.writes.submit(window.project, ops.set_status, (doc_id, window.user, status),
-                         saved, window._not_saved)
 
 
 def switch_annotator(window) -> None:

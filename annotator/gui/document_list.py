@@ -1,45 +1,47 @@
 """The project's documents: name, this annotator's span count, status.
 
-A table model over `DocumentSummary` rows, which carry no text, so a project
-of 10,000 documents lists instantly; filtering re-asks the store (an indexed
-SQL filter) rather than hiding rows one by one.
+A table model over the session's `DocumentSummary` rows, which carry no
+text, so a project of 10,000 documents lists instantly; filtering re-asks the
+store (an indexed SQL filter) rather than hiding rows one by one. A change
+to one document's count or status redraws that row only.
 """
 
 from __future__ import annotations
-
-from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLineEdit, QTableView,
                                QVBoxLayout, QWidget)
 
 from annotator.core.model import DocumentSummary
+from annotator.gui.session import Session
+from annotator.gui.session_changes import Changed
 from annotator.gui.table_model import RowTableModel
 
 
 class DocumentTableModel(RowTableModel):
     COLUMNS = ("Document", "Spans", "Status")
 
-    def __init__(self, parent=None):
+    def __init__(self, session: Session, parent=None):
         super().__init__(parent)
-        self.rows: list[DocumentSummary] = []
+        self.session = session
 
-    def set_rows(self, rows: list[DocumentSummary]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
+    @property
+    def rows(self) -> list[DocumentSummary]:
+        return self.session.documents
+
+    def follow(self, changed: Changed) -> None:
+        if changed.documents is None:
+            self.beginResetModel()
+            self.endResetModel()
+            return
+        last = len(self.COLUMNS) - 1
+        for doc_id in changed.documents:
+            row = self.row_of(doc_id)
+            if row is not None:
+                self.dataChanged.emit(self.index(row, 0), self.index(row, last))
 
     def row_of(self, doc_id: int) -> int | None:
-        for row, summary in enumerate(self.rows):
-            if summary.id == doc_id:
-                return row
-        return None
-
-    def update(self, doc_id: int, **changes) -> None:
-        row = self.row_of(doc_id)
-        if row is not None:
-            self.rows[row] = replace(self.rows[row], **changes)
-            self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
+        return self.session.row_of(doc_id)
 
     def row_total(self) -> int:
         return len(self.rows)
@@ -61,13 +63,14 @@ class DocumentList(QWidget):
     documentChosen = Signal(int)
     filterChanged = Signal(str)
 
-    def __init__(self, parent=None):
+    def __init__(self, session: Session, parent=None):
         super().__init__(parent)
+        self.session = session
         self.filter = QLineEdit(self)
         self.filter.setPlaceholderText("Filter documents by name")
         self.filter.setClearButtonEnabled(True)
         self.table = QTableView(self)
-        self.model = DocumentTableModel(self)
+        self.model = DocumentTableModel(session, self)
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -92,18 +95,21 @@ class DocumentList(QWidget):
         self._quiet = False
         self.filter.textChanged.connect(self.filterChanged)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+        session.changed.connect(self.follow)
+        self.follow(Changed.everything())  # (made after the session was filled)
+
+    def follow(self, changed: Changed) -> None:
+        self._quiet = True
+        try:
+            self.model.follow(changed)
+        finally:
+            self._quiet = False
+        if changed.documents is None or changed.document:
+            self.select(self.session.doc.id if self.session.doc else None)
 
     def _row_changed(self, current, _previous):
         if not self._quiet and current.isValid():
             self.documentChosen.emit(self.model.rows[current.row()].id)
-
-    def set_rows(self, rows: list[DocumentSummary], current: int | None) -> None:
-        self._quiet = True
-        try:
-            self.model.set_rows(rows)
-            self.select(current)
-        finally:
-            self._quiet = False
 
     def select(self, doc_id: int | None) -> None:
         row = self.model.row_of(doc_id) if doc_id is not None else None

@@ -8,14 +8,16 @@ document costs a bare `setPlainText`, adding a span is an index insert plus
 one repaint, and scrolling cost depends on what is on screen, not on the
 number of spans.
 
-How spans look:
-- most labels: a translucent background in the label colour with a thin
-  darker edge at each end; overlapping spans blend darker, so nesting and
-  overlap stay visible;
-- "underline" labels (quote): a thick underline with bracket ticks at both
-  ends, so the actors inside a quote keep their backgrounds; a quote nested
-  in another is drawn a little higher;
+How spans look comes from their layer's kind and their label
+(layer_style.py):
+- your own "highlight" labels: a translucent background in the label colour
+  with a thin darker edge at each end; overlapping spans blend darker, so
+  nesting and overlap stay visible;
+- your own "underline" labels (quote): a thick underline with bracket ticks
+  at both ends, so the actors inside a quote keep their backgrounds; a quote
+  nested in another is drawn a little higher;
 - other annotators' layers (when shown): dashed outlines, no fill;
+- the gold layer (when shown): a solid box in the label colour;
 - the selected span: a dark frame.
 """
 
@@ -28,11 +30,14 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QTextCursor, QTextLine
 from PySide6.QtWidgets import QPlainTextEdit, QToolTip, QWidget
 
-from annotator.core.model import Label, Span, excerpt, trim_whitespace
+from annotator.core.layers import Layer
+from annotator.core.model import Span, excerpt, trim_whitespace
+from annotator.gui.layer_style import BOX, DASHED, DOTTED, HIGHLIGHT, UNDERLINE, Style, style_for
 from annotator.gui.offsets import OffsetMap, display_text
+from annotator.gui.session import Session
+from annotator.gui.session_changes import Changed
 from annotator.gui.span_index import SpanIndex
 
-UNDERLINE_LABELS = frozenset({"quote"})
 # Hebrew, Arabic, Syriac, Thaana, NKo, ... and their presentation forms.
 _RIGHT_TO_LEFT = re.compile("[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFC\U00010800-\U00010FFF\U0001E800-\U0001EFFF]")
 READING_WIDTH = 760  # px: a comfortable line length for prose
@@ -53,10 +58,14 @@ def _adopt_viewport(area) -> None:
 
 
 class DocumentView(QPlainTextEdit):
+    """Reads everything it draws from a `Session` (the one copy of the
+    spans, the selection, the visible layers, the labels) and follows its
+    `changed` signal."""
+
     # id of the span chosen by a click, or 0 when a click chose none
     spanClicked = Signal(int)
 
-    def __init__(self, parent=None):
+    def __init__(self, session: Session, parent=None):
         super().__init__(parent)
         _adopt_viewport(self)
         self.setReadOnly(True)
@@ -69,64 +78,70 @@ class DocumentView(QPlainTextEdit):
         self.setFrameShape(QPlainTextEdit.Shape.NoFrame)
         self.document().setDocumentMargin(18)
         self.setMouseTracking(True)
+        self.session = session
         self.text = ""
         self.offsets = OffsetMap("")
-        self.index = SpanIndex()
-        self.owner = ""
-        self.show_other_layers = False
-        self.selected_span_id: int | None = None
-        self._colors: dict[str, QColor] = {}
+        # (annotator, label) -> (Style, QColor): looked up per visible span per paint.
+        self._styles: dict[tuple[str, str], tuple[Style, QColor]] = {}
         self._press_pos = None
         self.set_font_size(13)
+        session.changed.connect(self.follow)
+        self.follow(Changed.everything())  # (made after the session was filled)
 
     # ------------------------------------------------------------ content
 
-    def set_labels(self, labels: list[Label]) -> None:
-        self._colors = {label.name: QColor(label.color) for label in labels}
-        self.viewport().update()
+    @property
+    def index(self) -> SpanIndex:
+        """The session's spans of the open document (not a copy)."""
+        return self.session.index
 
-    def colors(self) -> dict[str, QColor]:
-        return dict(self._colors)
+    @property
+    def selected_span_id(self) -> int | None:
+        return self.session.selected_id
 
-    def set_document(self, text: str, spans: list[Span], owner: str) -> None:
+    def follow(self, changed: Changed) -> None:
+        session = self.session
+        if changed.document:
+            self.show_text(session.text)
+        if changed.labels or changed.user or changed.project:
+            self._styles.clear()
+        if changed.selection:
+            span = session.selected_span()
+            if span is not None and self.visible(span):
+                cursor = QTextCursor(self.document())
+                cursor.setPosition(self.offsets.to_qt(span.start))
+                self.setTextCursor(cursor)  # drops any text selection
+                if changed.reveal:
+                    self.centerCursor()
+        if (changed.loaded and not changed.spans and not changed.selection and not changed.layers
+                and not changed.labels):
+            self._repaint_if_shown(changed.loaded)
+        elif (changed.reset_spans or changed.spans or changed.selection or changed.layers or changed.labels
+              or changed.user or changed.project):
+            self.viewport().update()
+
+    def show_text(self, text: str) -> None:
+        """The open document's text (the session's), as the view shows it."""
         self.text = text
         self.offsets = OffsetMap(text)
-        self.owner = owner
-        self.selected_span_id = None
         self.setPlainText(display_text(text))
-        self.set_spans(spans)
 
-    def set_spans(self, spans: list[Span]) -> None:
-        self.index = SpanIndex(spans)
-        if self.selected_span_id is not None and self.index.get(self.selected_span_id) is None:
-            self.selected_span_id = None
-        self.viewport().update()
-
-    def add_loaded(self, spans: list[Span]) -> None:
+    def _repaint_if_shown(self, spans: tuple[Span, ...]) -> None:
         """More of the document's spans, read after its first paint; repainted
         only if one is on screen (usually none is: they come in text order,
         after the first screen's)."""
-        self.index.extend(spans)
         first, last = self._visible_range()
         start, end = self.offsets.to_text(first), self.offsets.to_text(last, round_up=True)
         if any(s.start < end and s.end > start for s in spans):
             self.viewport().update()
 
-    def apply_change(self, removed: tuple[Span, ...], added: tuple[Span, ...]) -> None:
-        for span in removed:
-            self.index.remove(span)
-        for span in added:
-            self.index.add(span)
-        self.viewport().update()
-
-    def set_owner(self, owner: str) -> None:
-        self.owner = owner
-        self.selected_span_id = None
-        self.viewport().update()
-
-    def set_show_other_layers(self, show: bool) -> None:
-        self.show_other_layers = show
-        self.viewport().update()
+    def style(self, span: Span) -> tuple[Style, QColor]:
+        key = (span.annotator, span.label)
+        found = self._styles.get(key)
+        if found is None:
+            style = style_for(Layer.of(span), self.session.label(span.label), self.session.user)
+            found = self._styles[key] = (style, QColor(style.color))
+        return found
 
     def set_font_size(self, points: int) -> None:
         font = QFont()
@@ -157,18 +172,11 @@ class DocumentView(QPlainTextEdit):
         self.setTextCursor(cursor)
 
     def select_span(self, span_id: int | None, scroll: bool = True) -> None:
-        self.selected_span_id = span_id
-        span = self.index.get(span_id) if span_id is not None else None
-        if span is not None:
-            cursor = QTextCursor(self.document())
-            cursor.setPosition(self.offsets.to_qt(span.start))
-            self.setTextCursor(cursor)  # drops any text selection
-            if scroll:
-                self.centerCursor()
-        self.viewport().update()
+        """Select a span as a click would (tests, scripts): through the session."""
+        self.session.select(span_id, reveal=scroll)
 
     def visible(self, span: Span) -> bool:
-        return span.annotator == self.owner or self.show_other_layers
+        return self.session.visible(span)
 
     def spans_at_point(self, point) -> list[Span]:
         """Visible spans drawn under viewport `point`, innermost first; own first."""
@@ -180,7 +188,8 @@ class DocumentView(QPlainTextEdit):
                 for span in self.index.at(self.offsets.to_text(qq)):
                     if self.visible(span) and any(r.contains(QPointF(point)) for r, _ in self._rects(span)):
                         found[span.id] = span
-        return sorted(found.values(), key=lambda s: (s.annotator != self.owner, s.end - s.start, s.start))
+        is_own = self.session.is_own
+        return sorted(found.values(), key=lambda s: (not is_own(s), s.end - s.start, s.start))
 
     # ------------------------------------------------------------- events
 
@@ -202,8 +211,6 @@ class DocumentView(QPlainTextEdit):
             chosen = ids[(ids.index(self.selected_span_id) + 1) % len(ids)]
         else:
             chosen = ids[0]
-        self.selected_span_id = chosen
-        self.viewport().update()
         self.spanClicked.emit(chosen or 0)
 
     def viewportEvent(self, event):
@@ -352,12 +359,13 @@ class DocumentView(QPlainTextEdit):
         # Outer spans first, so inner ones paint over them and stay visible.
         spans.sort(key=lambda s: -(s.end - s.start))
         geometry = {s.id: self._rects(s, visible) for s in spans}
+        styles = {s.id: self.style(s) for s in spans}
         painter = QPainter(self.viewport())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         for span in spans:
-            if span.label in UNDERLINE_LABELS or span.annotator != self.owner:
+            style, color = styles[span.id]
+            if style.mark != HIGHLIGHT:
                 continue
-            color = self._color(span.label)
             fill = QColor(color)
             fill.setAlpha(FILL_ALPHA)
             edge = color.darker(130)
@@ -372,12 +380,11 @@ class DocumentView(QPlainTextEdit):
         super().paintEvent(event)
 
         painter = QPainter(self.viewport())
-        underlines = [s for s in spans if s.label in UNDERLINE_LABELS and s.annotator == self.owner]
+        underlines = [s for s in spans if styles[s.id][0].mark == UNDERLINE]
         for span in underlines:
             depth = sum(1 for o in underlines if o.id != span.id and o.start <= span.start
                         and o.end >= span.end and (o.end - o.start) > (span.end - span.start))
-            pen = QPen(self._color(span.label), 2.0)
-            painter.setPen(pen)
+            painter.setPen(QPen(styles[span.id][1], 2.0))
             for rect, (starts, ends) in geometry[span.id]:
                 y = rect.bottom() - 1.5 - 3.5 * depth
                 painter.drawLine(QPointF(rect.left(), y), QPointF(rect.right(), y))
@@ -386,15 +393,14 @@ class DocumentView(QPlainTextEdit):
                     painter.drawLine(QPointF(rect.left(), y), QPointF(rect.left(), y - tick))
                 if ends:
                     painter.drawLine(QPointF(rect.right(), y), QPointF(rect.right(), y - tick))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
         for span in spans:
-            if span.annotator == self.owner:
-                continue
-            pen = QPen(self._color(span.label).darker(120), 1.2, Qt.PenStyle.DashLine)
-            painter.setPen(pen)
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            for rect, _ in geometry[span.id]:
-                painter.drawRect(rect.adjusted(0.5, 0.5, -0.5, -0.5))
-        selected = self.index.get(self.selected_span_id) if self.selected_span_id is not None else None
+            style, color = styles[span.id]
+            if style.mark in OUTLINE_PENS:
+                painter.setPen(OUTLINE_PENS[style.mark](color))
+                for rect, _ in geometry[span.id]:
+                    painter.drawRect(rect.adjusted(0.5, 0.5, -0.5, -0.5))
+        selected = self.session.selected_span()
         if selected is not None and self.visible(selected):
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             painter.setPen(QPen(QColor("#1a1a1a"), 2.0))
@@ -403,8 +409,14 @@ class DocumentView(QPlainTextEdit):
                 painter.drawRoundedRect(rect.adjusted(-1, -1, 1, 1), 3, 3)
         painter.end()
 
-    def _color(self, label: str) -> QColor:
-        return self._colors.get(label) or QColor("#888888")
+
+# Outlines over the text, by Style.mark: other annotators' layers dashed (as
+# before layers had kinds), the gold layer a solid box, suggestions dotted.
+OUTLINE_PENS = {
+    DASHED: lambda color: QPen(color.darker(120), 1.2, Qt.PenStyle.DashLine),
+    BOX: lambda color: QPen(color, 1.6, Qt.PenStyle.SolidLine),
+    DOTTED: lambda color: QPen(color.darker(120), 1.2, Qt.PenStyle.DotLine),
+}
 
 
 def _line_at_y(layout, y: float) -> int:

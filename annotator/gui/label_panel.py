@@ -15,6 +15,8 @@ from PySide6.QtGui import QColor, QFont, QFontDatabase, QPainter, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from annotator.core.model import Label
+from annotator.gui.session import Session
+from annotator.gui.session_changes import Changed
 
 
 def plain_label(text: str = "", parent=None) -> QLabel:
@@ -137,15 +139,26 @@ class LabelRow(QFrame):
 
 
 class LabelPanel(QWidget):
+    """The session's labels, each with the count of your spans under it."""
+
     labelClicked = Signal(str)
 
-    def __init__(self, parent=None):
+    def __init__(self, session: Session, parent=None):
         super().__init__(parent)
+        self.session = session
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(2)
         self.rows: dict[str, LabelRow] = {}
+        session.changed.connect(self.follow)
+        self.follow(Changed.everything())  # (made after the session was filled)
+
+    def follow(self, changed: Changed) -> None:
+        if changed.labels:
+            self.set_labels(self.session.labels)
+        if changed.labels or changed.counts:
+            self.set_counts(self.session.counts)
 
     def set_labels(self, labels: list[Label]) -> None:
         for row in self.rows.values():

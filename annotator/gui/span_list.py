@@ -1,47 +1,68 @@
 """The spans of the current document as a table: label, text, offsets.
 
-A model over a sorted list (not a QTableWidget full of items) so a document
-with 50,000 spans fills the table instantly; rows are inserted and removed
-one by one as spans change, so the selection and scroll position survive.
+A model over the session's spans (not a QTableWidget full of items) so a
+document with 50,000 spans fills the table instantly. It keeps only the row
+order of the visible spans (Qt must be told a row's number before it goes),
+and follows the session's `changed`: rows are inserted and removed one by
+one as spans change, so the selection and scroll position survive; the
+session's list is taken whole when another document opens, the layers shown
+change, or a bulk change (tag all) replaced the spans.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from operator import attrgetter
-
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from annotator.core.model import Span, excerpt
+from annotator.gui.session import Session, list_key
+from annotator.gui.session_changes import Changed
 from annotator.gui.table_model import RowTableModel
 
 EXCERPT = 80
 
 
-_key = attrgetter("start", "end", "label", "annotator", "id")
+_key = list_key
 
 
 class SpanTableModel(RowTableModel):
     COLUMNS = ("Label", "Text", "Offsets", "Annotator")
 
-    def __init__(self, parent=None):
+    def __init__(self, session: Session, parent=None):
         super().__init__(parent)
+        self.session = session
+        # The visible spans in row order (references to the session's spans).
         self.spans: list[Span] = []
         # id -> span, so row_of can bisect instead of scanning 50,000 rows
         # (a scan cost ~3 ms of every add/remove at 50,000 spans).
         self._by_id: dict[int, Span] = {}
-        self.text = ""
         self.colors: dict[str, QColor] = {}
 
-    def set_spans(self, spans: list[Span], text: str, presorted: bool = False) -> None:
-        """`presorted`: already in (start, end, label, annotator) order, as
-        the store returns them (sorting 50,000 spans again costs ~50 ms)."""
+    def follow(self, changed: Changed) -> None:
+        session = self.session
+        if changed.labels:
+            self.colors = {label.name: QColor(label.color) for label in session.labels}
+        if changed.reset_spans or changed.layers or changed.user:
+            self.set_spans(session.visible_spans())
+            return
+        if changed.loaded:
+            self.append(session.visible_of(changed.loaded))
+        if changed.spans is not None:
+            for span in changed.spans.spans_before:
+                self.remove(span)
+            for span in changed.spans.spans_after:
+                if session.visible(span):
+                    self.add(span)
+        if changed.labels and self.spans:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.spans) - 1, 0))
+
+    def set_spans(self, spans: list[Span]) -> None:
+        """All rows at once; `spans` in list order (the session's)."""
         self.beginResetModel()
-        self.spans = list(spans) if presorted else sorted(spans, key=_key)
-        self._by_id = {span.id: span for span in self.spans}
-        self.text = text
+        self.spans = spans
+        self._by_id = {span.id: span for span in spans}
         self.endResetModel()
 
     def append(self, spans: list[Span]) -> None:
@@ -72,6 +93,7 @@ class SpanTableModel(RowTableModel):
         row = self.row_of(span.id)
         if row is None:
             return
+        span = self.spans[row]  # (as listed: a relabelled span's key is its old one)
         self.beginRemoveRows(QModelIndex(), row, row)
         del self.spans[row]
         del self._by_id[span.id]
@@ -99,7 +121,7 @@ class SpanTableModel(RowTableModel):
             if column == 0:
                 return span.label
             if column == 1:
-                return excerpt(self.text[span.start:span.end], EXCERPT)
+                return excerpt(self.session.text[span.start:span.end], EXCERPT)
             if column == 2:
                 return f"{span.start}–{span.end}"
             return span.annotator
@@ -113,9 +135,10 @@ class SpanTableModel(RowTableModel):
 class SpanList(QTableView):
     spanChosen = Signal(int)
 
-    def __init__(self, parent=None):
+    def __init__(self, session: Session, parent=None):
         super().__init__(parent)
-        self.span_model = SpanTableModel(self)
+        self.session = session
+        self.span_model = SpanTableModel(session, self)
         self.setModel(self.span_model)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -138,6 +161,23 @@ class SpanList(QTableView):
         self.setColumnHidden(3, True)
         self._quiet = False
         self.selectionModel().currentRowChanged.connect(self._row_changed)
+        session.changed.connect(self.follow)
+        self.follow(Changed.everything())  # (made after the session was filled)
+
+    def follow(self, changed: Changed) -> None:
+        """The rows first (quietly: Qt moves the current row when its span
+        goes, which is no choice of the person's), then the selection."""
+        self._quiet = True
+        try:
+            self.span_model.follow(changed)
+        finally:
+            self._quiet = False
+        if changed.layers:
+            self.setColumnHidden(3, not self.session.show_other_layers)
+        if changed.document:
+            self.fit_offsets(len(self.session.text))
+        if changed.selection or changed.reset_spans or changed.layers or changed.user:
+            self.select_span(self.session.selected_id)
 
     def _row_changed(self, current, _previous):
         if not self._quiet and current.isValid():
@@ -151,9 +191,6 @@ class SpanList(QTableView):
         header = self.horizontalHeader()
         if header.sectionSize(2) < needed:
             header.resizeSection(2, needed)
-
-    def show_annotators(self, show: bool) -> None:
-        self.setColumnHidden(3, not show)
 
     def select_span(self, span_id: int | None) -> None:
         """Follow a selection made elsewhere, without emitting spanChosen."""

@@ -237,3 +237,22 @@ def test_tag_all_finds_whole_words_only_and_skips_what_is_tagged(project, tmp_pa
     change = ops.tag_all(project, first, text)
     assert sorted((s.start, s.end) for s in change.added) == [(24, 26), (42, 44)]  # not "Xinhua"
     assert ops.tag_all(project, first, text) == ops.Change()  # a second time adds nothing
+
+
+def test_tagging_never_writes_the_gold_layer(project, doc):
+    # Gold is written by review operations only; a person named "gold" tags nothing.
+    with pytest.raises(SpanError, match="gold"):
+        ops.tag_span(project, doc, "gold", "actor", 0, 10)
+    mine = ops.add_span(project, doc, "ann", "actor", 0, 2).added[0]
+    with pytest.raises(SpanError, match="gold"):
+        ops.tag_all(project, mine._replace(annotator="gold"), "Xi Jinping met Xi")
+    assert project.spans(doc, "gold") == []
+
+
+def test_toggle_done_marks_done_then_back_to_in_progress(project, doc):
+    first = ops.toggle_done(project, doc, "ann")
+    assert [(s.before, s.after) for s in first.statuses] == [("new", "done")]
+    second = ops.toggle_done(project, doc, "ann")
+    assert [(s.before, s.after) for s in second.statuses] == [("done", "in progress")]
+    ops.apply(project, second.inverse())
+    assert project.status(doc, "ann") == "done"

@@ -58,7 +58,7 @@ def test_a_span_removed_elsewhere_disappears_and_is_deselected(project, make_win
     doc_id = add_document(project, "tricky", TRICKY)
     change = ops.add_span(project, doc_id, "alice", "actor", 0, 5)
     window = make_window(project, doc_id=doc_id)
-    window._select(change.added[0].id)
+    window.session.select(change.added[0].id)
     with Project.open(project_path) as other:
         ops.remove_span(other, change.added[0].id)
     window.check_for_changes()

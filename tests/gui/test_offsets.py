@@ -40,10 +40,17 @@ _VIEW = []
 def shared_view():
     """One DocumentView reused across hypothesis examples (fast)."""
     if not _VIEW:
-        from annotator.gui.document_view import DocumentView
+        import tempfile
+        from pathlib import Path
 
-        _VIEW.append(DocumentView())
-    return _VIEW[0]
+        from annotator.core.storage import Project
+        from annotator.gui.document_view import DocumentView
+        from annotator.gui.session import Session
+
+        project = Project.open(Path(tempfile.mkdtemp()) / "offsets.db")
+        session = Session(project, "me")
+        _VIEW.append((DocumentView(session), session, project))
+    return _VIEW[0][0]
 
 
 def check_selection(doc, mapping, text, qa, qb):
@@ -87,7 +94,7 @@ def test_mapping_is_compact_for_large_plain_text():
 @given(text=texts, data=st.data())
 def test_any_widget_selection_maps_to_exactly_the_selected_text(qapp, text, data):
     view = shared_view()
-    view.set_document(text, [], "me")  # the real widget, as the window fills it
+    view.show_text(text)  # the real widget, as the window fills it
     doc = view.document()
     mapping = view.offsets
     assert mapping.qt_length == doc.characterCount() - 1

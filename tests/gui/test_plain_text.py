@@ -82,7 +82,7 @@ def test_markup_in_every_user_string_is_shown_literally(project, make_window, mo
     window = make_window(project, user=USER, doc_id=doc_id)
     window.commands["other_layers"].setChecked(True)
     span = project.spans(doc_id)[0]
-    window._select(span.id)
+    window.session.select(span.id)
     # An error message quoting user strings (a bad file with markup in its name).
     bad = tmp_path / "<b>bad<img src=x>.jsonl"
     bad.write_text('{"text": "<b>t</b>", "spans": [[0, 1, "<i>nope</i>"]]}\n', encoding="utf-8")

@@ -7,7 +7,7 @@ behaves as a 5 MB one does with the real ones."""
 import pytest
 from PySide6.QtCore import Qt
 
-from annotator.gui import main_window
+from annotator.gui import main_window, session
 from tests.gui.conftest import add_document
 from tests.gui.test_tagging import select
 
@@ -27,9 +27,9 @@ def spans_every_word(owner_label_pairs):
 
 @pytest.fixture
 def small_limits(monkeypatch):
-    monkeypatch.setattr(main_window, "FIRST_SCREEN", 400)
-    monkeypatch.setattr(main_window, "FIRST_PAGE", 3)
-    monkeypatch.setattr(main_window, "PAGE", 7)
+    monkeypatch.setattr(session, "FIRST_SCREEN", 400)
+    monkeypatch.setattr(session, "FIRST_PAGE", 3)
+    monkeypatch.setattr(session, "PAGE", 7)
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def long_doc(project, small_limits):
 
 
 def wait_loaded(qtbot, window):
-    qtbot.waitUntil(lambda: window._reader is None, timeout=5000)
+    qtbot.waitUntil(lambda: not window.session.loading, timeout=5000)
 
 
 def test_first_paint_has_every_span_of_the_first_screen_and_the_rest_follow(project, long_doc, make_window,
@@ -56,21 +56,20 @@ def test_first_paint_has_every_span_of_the_first_screen_and_the_rest_follow(proj
     shown = set(window.view.index)
     # Not everything yet, but every span the first screen can show.
     assert 0 < len(shown) < len(everything)
-    assert {s for s in everything if s.start < main_window.FIRST_SCREEN} <= shown
+    assert {s for s in everything if s.start < session.FIRST_SCREEN} <= shown
 
     wait_loaded(qtbot, window)
     assert sorted(window.view.index) == everything
     own = [s for s in everything if s.annotator == "alice"]
     assert window.span_list.span_model.spans == own  # in text order, no duplicates
-    assert dict(window.counts) == {"actor": 20, "date": 20, "quote": 20}
+    assert dict(window.session.counts) == {"actor": 20, "date": 20, "quote": 20}
     assert window.labels_panel.rows["actor"].count.text() == "20"
 
 
 def test_other_layers_shown_while_loading_get_their_later_pages_too(project, long_doc, make_window, qtbot):
     doc_id, _ = long_doc
     window = make_window(project)
-    window.view.set_show_other_layers(True)
-    window.span_list.show_annotators(True)
+    window.commands["other_layers"].setChecked(True)
     window.open_document(doc_id)
     wait_loaded(qtbot, window)
     assert window.span_list.span_model.spans == project.spans(doc_id)
@@ -80,11 +79,11 @@ def test_a_command_during_loading_reads_the_rest_first(project, long_doc, make_w
     doc_id, _ = long_doc
     window = make_window(project)
     window.open_document(doc_id)
-    assert window._reader is not None
+    assert window.session.loading
     # '[' from the start walks backwards: to the last span of the document,
     # which is on a page not read yet.
     window.commands["previous_span"].trigger()
-    assert window._reader is None
+    assert not window.session.loading
     last_own = [s for s in project.spans(doc_id) if s.annotator == "alice"][-1]
     assert window.view.selected_span_id == last_own.id
 
@@ -94,9 +93,9 @@ def test_commands_on_spans_read_the_rest_first_and_others_do_not_wait(project, l
     window = make_window(project)
     window.open_document(doc_id)
     window.commands["font_larger"].trigger()  # nothing to do with spans: no waiting
-    assert window._reader is not None
+    assert window.session.loading
     window.commands["mark_done"].trigger()  # a write that does not go through _commit
-    assert window._reader is None
+    assert not window.session.loading
     assert project.status(doc_id, "alice") == "done"
     assert len(window.view.index) == len(project.spans(doc_id))
 
@@ -120,13 +119,13 @@ def test_opening_another_document_while_loading_shows_only_that_one(project, lon
     doc_id, other_id = long_doc
     window = make_window(project)
     window.open_document(doc_id)
-    assert window._reader is not None
+    assert window.session.loading
     window.open_document(other_id)
     qtbot.wait(50)  # let any page of the first document that was due arrive
     wait_loaded(qtbot, window)
     assert [(s.doc_id, s.start, s.end) for s in window.view.index] == [(other_id, 19, 29)]
     assert [s.doc_id for s in window.span_list.span_model.spans] == [other_id]
-    assert dict(window.counts) == {"actor": 1}
+    assert dict(window.session.counts) == {"actor": 1}
 
 
 def test_undo_after_loading_while_tagging_leaves_the_document_as_it_was(project, long_doc, make_window, qtbot):
@@ -137,7 +136,7 @@ def test_undo_after_loading_while_tagging_leaves_the_document_as_it_was(project,
     start = TEXT.index("dolor")
     select(window.view, TEXT, start, start + len("dolor"))
     qtbot.keyClick(window.view, Qt.Key.Key_3)  # date, while the rest is still to read
-    assert window._reader is None
+    assert not window.session.loading
     assert len(project.spans(doc_id)) == len(before) + 1
     window.undo()
     assert project.spans(doc_id) == before
@@ -150,11 +149,11 @@ def test_opening_another_project_while_loading(project, long_doc, make_window, t
     doc_id, _ = long_doc
     window = make_window(project)
     window.open_document(doc_id)
-    assert window._reader is not None
+    assert window.session.loading
     other = Project.open(tmp_path / "other.db")
     other_doc = add_document(other, "elsewhere", OTHER_TEXT, [(19, 29, "date")], annotator="alice")
     window.set_project(other)
-    assert window.project is other and window._reader is None
+    assert window.project is other and not window.session.loading
     assert [(s.doc_id, s.label) for s in window.view.index] == [(other_doc, "date")]
     other.close()
 
@@ -166,16 +165,16 @@ def test_a_page_that_cannot_be_read_closes_the_document_instead_of_showing_part(
     doc_id, _ = long_doc
     window = make_window(project)
     window.open_document(doc_id)
-    reader = window._reader
+    reader = window.session._reader
 
     def damaged(n):
         raise ProjectError("project.db: could not be read: database disk image is malformed")
 
     monkeypatch.setattr(reader, "read", damaged)
     with pytest.raises(ProjectError):
-        window._load_more(reader)
+        window.session._load_more(reader)
     # Not a part of it that looks whole (and would be edited as whole): none.
-    assert window._reader is None and window.doc is None
+    assert not window.session.loading and window.doc is None
     assert window.view.text == "" and len(window.view.index) == 0
     assert window.span_list.span_model.rowCount() == 0
     window.commands["next_span"].trigger()  # commands carry on: nothing left to read

@@ -255,7 +255,7 @@ def test_keypad_digits_tag_and_typing_in_the_filter_does_not(project, tricky, qt
     select(window.view, TRICKY, start, start + 10)
     qtbot.keyClick(window.view, Qt.Key.Key_2, Qt.KeyboardModifier.KeypadModifier)
     assert stored(project, doc_id, TRICKY) == [("Xi Jinping", "organisation")]
-    window._select(project.spans(doc_id)[0].id)
+    window.session.select(project.spans(doc_id)[0].id)
     window.documents.filter.setFocus()
     qtbot.keyClicks(window.documents.filter, "a1q")
     qtbot.keyClick(window.documents.filter, Qt.Key.Key_Backspace)
@@ -293,10 +293,11 @@ def test_tag_all_occurrences_as_whole_words_and_undo_in_one_step(project, make_w
     assert [s.start for s in project.spans(doc_id, "alice")] == [0]
 
 
-def test_offsets_column_fits_the_offsets_of_a_5_mb_document(qtbot):
+def test_offsets_column_fits_the_offsets_of_a_5_mb_document(qtbot, project):
+    from annotator.gui.session import Session
     from annotator.gui.span_list import SpanList
 
-    spans = SpanList()
+    spans = SpanList(Session(project, "alice"))
     qtbot.addWidget(spans)
     spans.fit_offsets(4_950_170)
     assert spans.columnWidth(2) > spans.fontMetrics().horizontalAdvance("4950169–4950170")

@@ -41,4 +41,4 @@ def test_tag_relabel_and_mark_done_are_undone_and_redone_by_name(project, make_w
         qtbot.keyClick(view, *ctrl_shift_z)
     assert project.spans(doc_id, "alice") == [span._replace(label="organisation")]
     assert project.status(doc_id, "alice") == "done" and redo.text() == "&Redo"
-    assert [s.label for s in view.index] == ["organisation"] and window.counts["organisation"] == 1
+    assert [s.label for s in view.index] == ["organisation"] and window.session.counts["organisation"] == 1

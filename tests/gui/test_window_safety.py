@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from annotator.core.storage.sqlite import connect as store
+from annotator.core.storage.sqlite import connect as storage_connect
 from annotator.core.storage import Project
 from tests.core.helpers import integrity, snapshot, spans_as_text
 from tests.gui.conftest import add_document
@@ -120,7 +120,7 @@ def test_the_window_never_waits_for_another_programs_write_lock(project, project
 
 def test_a_change_that_cannot_get_the_lock_is_reported_not_saved(project, project_path, make_window, qtbot,
                                                                  monkeypatch):
-    monkeypatch.setattr(store, "BUSY_TIMEOUT_SECONDS", 0.5)  # the worker's connection waits this long
+    monkeypatch.setattr(storage_connect, "BUSY_TIMEOUT_SECONDS", 0.5)  # the worker's connection waits this long
     doc_id = add_document(project, "tricky", TRICKY)
     window = make_window(project, doc_id=doc_id)
     with another_program_writing(project_path):
@@ -146,7 +146,7 @@ def test_tag_all_with_thousands_of_matches_shows_every_span(project, project_pat
     assert {(s.start, s.end) for s in project.spans(doc_id, "alice")} == expected
     assert {(s.start, s.end) for s in window.view.index} == expected
     assert {(s.start, s.end) for s in window.span_list.span_model.spans} == expected
-    assert window.counts["actor"] == 2_000
+    assert window.session.counts["actor"] == 2_000
     window.undo()  # one step takes them all back
     assert [(s.start, s.end) for s in project.spans(doc_id, "alice")] == [(0, 3)]
     assert len(window.span_list.span_model.spans) == 1
@@ -184,7 +184,7 @@ def test_closing_with_a_change_waiting_closes_once_it_is_saved(project, project_
 
 def test_closing_with_a_change_that_fails_stays_open_to_say_so(project, project_path, make_window, qtbot,
                                                                monkeypatch):
-    monkeypatch.setattr(store, "BUSY_TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setattr(storage_connect, "BUSY_TIMEOUT_SECONDS", 0.5)
     doc_id = add_document(project, "tricky", TRICKY)
     window = make_window(project, doc_id=doc_id)
     with another_program_writing(project_path):
@@ -259,7 +259,7 @@ def test_a_poll_while_a_change_waits_does_not_show_it_twice(project, project_pat
     qtbot.waitUntil(lambda: window.writes.pending == 0, timeout=20_000)
     window.check_for_changes()
     assert [TRICKY[s.start:s.end] for s in window.span_list.span_model.spans] == ["Xi Jinping"]
-    assert window.counts["actor"] == 1 and len(list(window.view.index)) == 1
+    assert window.session.counts["actor"] == 1 and len(list(window.view.index)) == 1
 
 
 def test_a_waiting_change_is_not_saved_into_a_file_put_in_the_projects_place(project, project_path,

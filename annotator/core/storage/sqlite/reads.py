@@ -154,7 +154,10 @@ class Reads:
                 rows = self.conn.execute(f"SELECT {SPAN_COLUMNS} FROM spans WHERE id BETWEEN ? AND ? "
                                          "ORDER BY id", (first, last))
             else:
-                rows = self.conn.execute(f"SELECT {SPAN_COLUMNS} FROM spans WHERE doc_id = ? "
+                # "+doc_id": filter by document without its index, so SQLite
+                # walks the id range (one row) rather than the document's
+                # 50,000 index entries (3 ms a call).
+                rows = self.conn.execute(f"SELECT {SPAN_COLUMNS} FROM spans WHERE +doc_id = ? "
                                          "AND id BETWEEN ? AND ? ORDER BY id", (ids.doc_id, first, last))
             found += map(span_from_row, rows)
         return found

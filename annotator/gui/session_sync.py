@@ -1,0 +1,134 @@
+"""How a session follows what other programs (another window, the CLI)
+commit to its project: the change log says which spans and document rows
+changed, and only those are read again (see core/feed.py). Mixed into
+`Session`; kept apart because it is the one path driven by the poll timer
+rather than by the person at the keyboard."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from annotator.core.changes import Change
+from annotator.core.errors import ProjectDetached
+from annotator.core.feed import Feed, IdRanges
+from annotator.gui.session_changes import Gather
+
+# More touched spans than this in the open document (an import, another
+# window's tag all): read its spans again, once, rather than one by one.
+BULK_FEED = 500
+
+
+class FollowsOtherPrograms:
+    """The part of Session that applies other programs' commits."""
+
+    def check_for_changes(self) -> bool:
+        """Show what another connection changed; True if anything did."""
+        if self.project.detached is not None or self.writes.pending:
+            # Detached: what the connection reads may be another database's.
+            # Pending: the queue's results arrive (and are shown) on their own;
+            # a reload between its commit and its result would show them twice.
+            return False
+        try:
+            self.project.check_file()
+            version = self.project.data_version()
+            self.project.settle()
+        except ProjectDetached:
+            self.detached.emit()
+            return False
+        except Exception:  # the project was closed under us (shutdown)
+            return False
+        if version == self._data_version and self.project.reconnects == self._reconnects:
+            return False
+        reconnected = self.project.reconnects != self._reconnects
+        self._data_version, self._reconnects = version, self.project.reconnects
+        self.project.forget_cached()
+        # After a reconnect (the file was restored from a copy) the log may
+        # not be the one we were reading: read everything.
+        feed = None if reconnected else self.project.changes_since(self._seq)
+        with self._batch():
+            if feed is None:
+                self._reload_everything()
+            else:
+                self._apply_feed(feed)
+        return True
+
+    def _reload_everything(self) -> None:
+        """What another program changed, when no change log says what:
+        labels, the document list and the open document's spans, re-read."""
+        with self._batch() as c:
+            self._seq = self.project.change_seq()  # (before reading: nothing falls between)
+            self._load_labels(c)
+            self._load_documents(c)
+            if self.doc is not None:
+                # Keeps the selected span if it still exists; the view leaves
+                # the text cursor (a selection in progress) alone.
+                self._stop_loading()
+                had = self.selected_id
+                self._set_spans(self.project.spans(self.doc.id))
+                c.set(all_spans=True, counts=True, selection=self.selected_id != had)
+
+    def _apply_feed(self, feed: Feed) -> None:
+        """Apply the change log's news since we last looked (see
+        core.changes.Feed). Idempotent: our own commits are in it too."""
+        with self._batch() as c:
+            if feed.labels:
+                self._load_labels(c)
+            if self.doc is not None and self.doc.id in feed.spans:
+                self.finish_loading()
+                self._apply_span_ids(feed.spans[self.doc.id], c)
+            touched = set(feed.documents) | set(feed.spans)
+            if touched:
+                self._refresh_rows(touched, c)
+            self._seq = feed.seq
+
+    def _apply_span_ids(self, ids: IdRanges, c: Gather) -> None:
+        """Re-read these spans of the open document and make the index match."""
+        doc_id = self.doc.id
+        if len(ids) > BULK_FEED:
+            # Many (an import, another window's tag all): read the document's
+            # spans again, once, rather than compare them one by one.
+            had = self.selected_id
+            self._set_spans(self.project.spans(doc_id))
+            c.set(all_spans=True, counts=True, selection=self.selected_id != had)
+            return
+        now = {s.id: s for s in self.project.spans_by_id(ids) if s.doc_id == doc_id}
+        removed, added, relabeled = [], [], []
+        for span_id in ids:
+            old, new = self.index.get(span_id), now.get(span_id)
+            if old == new:
+                continue
+            if old is not None and new is not None:
+                relabeled.append((old, new))
+            elif old is not None:
+                removed.append(old)
+            else:
+                added.append(new)
+        if removed or added or relabeled:
+            change = Change(removed=tuple(removed), added=tuple(added), relabeled=tuple(relabeled))
+            self._change_spans(change.spans_before, change.spans_after, change, c)
+
+    def _refresh_rows(self, doc_ids: set[int], c: Gather) -> None:
+        """Re-read the document list rows of these documents; a document not
+        listed (a new one) reloads the list."""
+        if any(self.row_of(doc_id) is None for doc_id in doc_ids):
+            self._load_documents(c)
+            return
+        fresh = {}
+        others = set(doc_ids)
+        if self.doc is not None and self.doc.id in others and not self.loading and self._own is not None:
+            # The open document's own-span count is known here, every span
+            # being loaded; counting it in the store would walk its 50,000
+            # index entries (5 ms of the 16 a frame has). Its status is read.
+            others.discard(self.doc.id)
+            row = self.documents[self.row_of(self.doc.id)]
+            fresh[row.id] = replace(row, span_count=sum(self.counts.values()),
+                                    status=self.project.status(row.id, self.user))
+        if others:
+            rows = self.project.document_summaries(self.user, self.name_filter, ids=IdRanges.of(others))
+            fresh.update((row.id, row) for row in rows)
+        for doc_id in doc_ids:
+            if doc_id not in fresh:  # no longer passes the filter (or gone)
+                self._load_documents(c)
+                return
+            self.documents[self.row_of(doc_id)] = fresh[doc_id]
+        c.set(documents=frozenset(doc_ids))
