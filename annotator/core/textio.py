@@ -66,7 +66,13 @@ def _looks_like_utf16(data: bytes) -> bool:
     return max(even_nuls, odd_nuls) > half * 0.3 and min(even_nuls, odd_nuls) < half * 0.05
 
 
-def read_bytes(path: str | os.PathLike) -> bytes:
+def read_head(path: str | os.PathLike, n: int = 65536) -> bytes:
+    """The first `n` bytes of a regular file (to tell its format), with
+    read_bytes's refusals of pipes, devices and folders."""
+    return read_bytes(path, limit=n)
+
+
+def read_bytes(path: str | os.PathLike, limit: int | None = None) -> bytes:
     """The whole of a regular file (symlinks followed), or an InputError.
 
     Pipes, devices, sockets and folders are refused before any reading: a
@@ -88,6 +94,8 @@ def read_bytes(path: str | os.PathLike) -> bytes:
         try:
             info = os.fstat(fd)
             _check_kind(path, info.st_mode)
+            if limit is not None:
+                return f.read(limit)
             _check_size(path, info.st_size)
             data = f.read()
         except OSError as e:

@@ -13,8 +13,26 @@ def test_every_readable_suffix_is_read_by_its_format_whatever_its_case(tmp_path)
     (tmp_path / "a.TXT").write_text("Kim met Xi", encoding="utf-8")
     [doc] = formats.read_file(tmp_path / "a.TXT")
     assert doc.text == "Kim met Xi"
-    with pytest.raises(InputError, match="known kinds are .jsonl, .txt"):
+    (tmp_path / "a.csv").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    with pytest.raises(InputError, match="known suffixes are .jsonl, .txt"):
         formats.read_file(tmp_path / "a.csv")
+
+
+def test_a_file_without_a_known_suffix_is_recognised_by_its_content(tmp_path):
+    lines = tmp_path / "export-from-elsewhere"
+    lines.write_text('{"text": "Kim met Xi", "meta": {"name": "k"}}\n', encoding="utf-8")
+    assert formats.recognise(lines).name == "jsonl"
+    assert [d.name for d in formats.read_file(lines)] == ["k"]
+    note = tmp_path / "README"
+    note.write_text("Kim met Xi in Beijing.\n", encoding="utf-8")
+    assert formats.recognise(note).name == "txt"
+    # Structured data no format here reads is refused, not taken for prose.
+    for name, content in (("tasks.json", '[{"id": 1}]'), ("page.html", "<html><p>Hi</p></html>")):
+        (tmp_path / name).write_text(content, encoding="utf-8")
+        with pytest.raises(InputError, match="not one of the known kinds"):
+            formats.read_file(tmp_path / name)
+    with pytest.raises(InputError, match="named pipe|no such file"):
+        formats.recognise(tmp_path / "missing")
 
 
 def test_filters_and_choices_come_from_the_registry():

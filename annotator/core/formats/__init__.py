@@ -1,11 +1,16 @@
 """Exchange formats: one module per format, all listed in one registry.
 
-A `Format` names itself, its file suffixes and what it can do: `read(path)`
-turns a file into `ParsedDocument`s and raises `InputError` (file and line)
-for anything wrong, never touching the project; `write(records, stream)`
-writes the layers produced by `annotator.core.exporter`. The command line's
-`--format` choices and the window's file-dialog filters come from here, so
-a new format is added in one place.
+A `Format` names itself, its file suffixes, its options and what its module
+can do:
+- `read(path)` turns a file into `ParsedDocument`s and raises `InputError`
+  (file and line) for anything wrong, never touching the project;
+- `sniff(head: bytes) -> bool` says whether the start of a file looks like
+  this format, so a file is recognised by its content where the suffix is
+  missing or shared (`recognise`);
+- `write(records, stream, **options)` writes the layers produced by
+  `annotator.core.exporter` to a text stream (or a binary one, `binary`).
+The command line's `--format` choices and the window's file-dialog filters
+come from here, so a new format is added in one place.
 """
 
 from __future__ import annotations
@@ -18,9 +23,19 @@ from typing import IO, Callable, Iterable
 from annotator.core.errors import InputError
 from annotator.core.formats import jsonl, txt
 from annotator.core.formats.document import ParsedDocument
+from annotator.core.textio import read_head
 
-__all__ = ["FORMATS", "Format", "ParsedDocument", "EXPORT_FORMATS", "READABLE_SUFFIXES",
+__all__ = ["FORMATS", "Format", "Option", "ParsedDocument", "recognise", "EXPORT_FORMATS", "READABLE_SUFFIXES",
            "by_name", "read_file", "writer", "import_filter", "export_filter"]
+
+
+@dataclass(frozen=True)
+class Option:
+    """A setting a format's reader or writer takes (as --NAME on the CLI)."""
+
+    name: str
+    help: str
+    default: object = None
 
 
 @dataclass(frozen=True)
@@ -28,7 +43,13 @@ class Format:
     name: str  # what --format takes
     title: str  # what a file dialog shows
     suffixes: tuple[str, ...]
-    module: ModuleType  # has read(path) and/or write(records, stream)
+    module: ModuleType  # has read(path) and/or write(records, stream), and sniff(head)
+    options: tuple[Option, ...] = ()
+    binary: bool = False  # write() takes a binary stream
+
+    def sniff(self, head: bytes) -> bool:
+        sniff = getattr(self.module, "sniff", None)
+        return bool(sniff and sniff(head))
 
     @property
     def read(self) -> Callable[[Path], list[ParsedDocument]] | None:
@@ -54,13 +75,26 @@ def by_name(name: str) -> Format:
     raise ValueError(f"unknown format {name!r}; known formats are {', '.join(f.name for f in FORMATS)}")
 
 
+def recognise(path: Path) -> Format:
+    """The format to read `path` with: the one its suffix names, if only
+    one does; else the first (of those, or of all) whose sniff recognises
+    the file's start. InputError if none does."""
+    readable = [f for f in FORMATS if f.read]
+    by_suffix = [f for f in readable if path.suffix.lower() in f.suffixes]
+    if len(by_suffix) == 1:
+        return by_suffix[0]
+    head = read_head(path)
+    found = next((f for f in by_suffix or readable if f.sniff(head)), None)
+    if found is None:
+        raise InputError(path, None, f"cannot import {path.suffix or 'a file without an extension'}: "
+                                     "its content is not one of the known kinds "
+                                     f"({', '.join(f.title for f in readable)}); known suffixes are "
+                                     f"{', '.join(READABLE_SUFFIXES)}")
+    return found
+
+
 def read_file(path: Path) -> list[ParsedDocument]:
-    suffix = path.suffix.lower()
-    format_ = next((f for f in FORMATS if f.read and suffix in f.suffixes), None)
-    if format_ is None:
-        raise InputError(path, None, f"cannot import {path.suffix or 'files without an extension'}: "
-                                     f"known kinds are {', '.join(READABLE_SUFFIXES)}")
-    return format_.read(path)
+    return recognise(path).read(path)
 
 
 def writer(format_name: str) -> Callable:

@@ -27,6 +27,11 @@ MAX_ERRORS_PER_FILE = 20
 MAX_META_DEPTH = 50
 
 
+def sniff(head: bytes) -> bool:
+    """A JSON object on the first non-blank line."""
+    return head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"{")
+
+
 def read(path: Path) -> list[ParsedDocument]:
     data = read_bytes(path)
     if data.startswith(b"\xef\xbb\xbf"):

@@ -10,6 +10,20 @@ from annotator.core.model import document_name_problem, normalize_name
 from annotator.core.textio import decode_utf8, read_bytes
 
 
+def sniff(head: bytes) -> bool:
+    """Prose: UTF-8 with no NUL byte (a character cut at the end of the
+    head aside), not starting like structured data (JSON, XML or HTML),
+    which would be imported as one long document of markup by mistake."""
+    start = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if not start or start[:1] in (b"{", b"[", b"<") or b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return e.start >= len(head) - 3 and e.reason == "unexpected end of data"
+    return True
+
+
 def read(path: Path) -> list[ParsedDocument]:
     name = normalize_name(path.stem)
     problem = document_name_problem(name)
