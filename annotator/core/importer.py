@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
 from annotator.core import ops
-from annotator.core.errors import ImportRejected, InputError
+from annotator.core.errors import AnnotatorError, ImportRejected, InputError
 from annotator.core.formats import ParsedDocument, read_file
-from annotator.core.model import normalize_name, text_digest
+from annotator.core.model import name_problem, normalize_name, text_digest
 from annotator.core.storage import Project
 
 
@@ -35,10 +37,13 @@ def _read_all(paths: Iterable[str | os.PathLike], progress: Progress | None = No
     errors: list[InputError] = []
     paths = list(paths)
     for i, path in enumerate(paths):
+        within = None
         if progress is not None:
             progress("Reading files", i, len(paths))
+            step = f"Reading {Path(path).name}" + (f" ({i + 1} of {len(paths)})" if len(paths) > 1 else "")
+            within = functools.partial(_in_megabytes, progress, step + ", MB")
         try:
-            documents.extend(read_file(Path(path)))
+            documents.extend(read_file(Path(path), within))
         except InputError as e:
             errors.append(e)
         except ImportRejected as e:
@@ -47,9 +52,13 @@ def _read_all(paths: Iterable[str | os.PathLike], progress: Progress | None = No
     return documents, errors
 
 
+def _in_megabytes(progress: Progress, step: str, done: int, total: int) -> None:
+    progress(step, done >> 20, max(1, total >> 20))
+
+
 def import_files(project: Project, paths: Iterable[str | os.PathLike], *,
                  annotator: str | None, add_labels: bool = False,
-                 progress: Progress | None = None) -> ImportResult:
+                 progress: Progress | None = None, as_annotator: str | None = None) -> ImportResult:
     """Read, check and store `paths` in one transaction.
 
     `annotator` owns spans from lines that name no annotator. Unknown labels
@@ -64,6 +73,7 @@ def import_files(project: Project, paths: Iterable[str | os.PathLike], *,
     """
     paths = list(paths)
     documents, errors = _read_all(paths, progress)
+    documents = _owned_by(documents, as_annotator)  # `as_annotator`: every span is theirs (import --as)
     if errors:
         errors += _document_problems(project, documents, annotator, add_labels)
         order = {str(path): i for i, path in enumerate(paths)} if isinstance(paths, (list, tuple)) else {}
@@ -75,7 +85,8 @@ def import_files(project: Project, paths: Iterable[str | os.PathLike], *,
 
 def import_documents(project: Project, documents: list[ParsedDocument], *,
                      annotator: str | None, add_labels: bool = False,
-                     progress: Progress | None = None) -> ImportResult:
+                     progress: Progress | None = None, as_annotator: str | None = None) -> ImportResult:
+    documents = _owned_by(documents, as_annotator)
     # The readers give names in their stored form; the caller's name may not be.
     annotator = normalize_name(annotator)
     problems = _document_problems(project, documents, annotator, add_labels)
@@ -117,6 +128,18 @@ def import_documents(project: Project, documents: list[ParsedDocument], *,
     if added_labels:
         project.forget_cached()
     return ImportResult(added, existing, spans_added, tuple(label.name for label in added_labels))
+
+
+def _owned_by(documents: list[ParsedDocument], as_annotator: str | None) -> list[ParsedDocument]:
+    """The documents with every span `as_annotator`'s, whatever their lines
+    say (`import --as NAME`: bringing in someone's exported layer)."""
+    if as_annotator is None:
+        return documents
+    name = normalize_name(as_annotator)
+    problem = name_problem(name, "annotator name")
+    if problem:
+        raise AnnotatorError(f"cannot import as that annotator: {problem}; nothing was imported")
+    return [dataclasses.replace(doc, annotator=name) for doc in documents]
 
 
 def _document_problems(project: Project, documents: list[ParsedDocument], annotator: str | None,

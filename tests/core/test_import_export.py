@@ -331,3 +331,27 @@ def test_every_bad_line_of_every_file_is_reported_in_one_go(project, tmp_path):
     assert [(error.path.rsplit("/", 1)[-1], error.line) for error in e.value.errors] == [
         ("a.jsonl", 2), ("a.jsonl", 3), ("a.jsonl", 4), ("b.jsonl", 1)]
     assert project.document_count() == 0
+
+
+def test_reading_a_large_file_reports_progress_within_it_and_can_be_stopped(project, project_path, tmp_path,
+                                                                            monkeypatch):
+    from annotator.core import importer
+    from annotator.core.errors import Cancelled
+    from annotator.core.formats import jsonl
+
+    monkeypatch.setattr(jsonl, "PROGRESS_LINES", 10)
+    source = write_jsonl(tmp_path / "big.jsonl", [{"text": f"doc {i} " * 2_000, "meta": {"name": f"d{i}"}}
+                                                  for i in range(100)])
+    seen = []
+    before = snapshot(project_path)
+
+    def progress(step, done, total):
+        seen.append((step, done, total))
+        if step.startswith("Reading big.jsonl") and len(seen) > 3:
+            raise Cancelled("cancelled")
+
+    with pytest.raises(Cancelled):
+        importer.import_files(project, [source], annotator="ann", progress=progress)
+    reading = [(done, total) for step, done, total in seen if step == "Reading big.jsonl, MB"]
+    assert len(reading) >= 3 and all(total == 1 for _, total in reading)  # a 1.3 MB file
+    assert snapshot(project_path) == before  # stopped while reading: nothing written

@@ -24,10 +24,10 @@ def _hold_reading(monkeypatch):
     go, reading = threading.Event(), threading.Event()
     read = jsonl.read
 
-    def held(path):
+    def held(path, progress=None):
         reading.set()
         go.wait(20)
-        return read(path)
+        return read(path, progress)
 
     monkeypatch.setattr(jsonl, "read", held)
     return go, reading

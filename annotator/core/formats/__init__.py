@@ -2,8 +2,10 @@
 
 A `Format` names itself, its file suffixes, its options and what its module
 can do:
-- `read(path)` turns a file into `ParsedDocument`s and raises `InputError`
-  (file and line) for anything wrong, never touching the project;
+- `read(path, progress=None)` turns a file into `ParsedDocument`s and
+  raises `InputError` (file and line) for anything wrong, never touching
+  the project; `progress(done, total)`, if given, is told how far it got and
+  may raise to stop;
 - `sniff(head: bytes) -> bool` says whether the start of a file looks like
   this format, so a file is recognised by its content where the suffix is
   missing or shared (`recognise`);
@@ -52,7 +54,7 @@ class Format:
         return bool(sniff and sniff(head))
 
     @property
-    def read(self) -> Callable[[Path], list[ParsedDocument]] | None:
+    def read(self) -> Callable[..., list[ParsedDocument]] | None:
         return getattr(self.module, "read", None)
 
     @property
@@ -93,8 +95,8 @@ def recognise(path: Path) -> Format:
     return found
 
 
-def read_file(path: Path) -> list[ParsedDocument]:
-    return recognise(path).read(path)
+def read_file(path: Path, progress: Callable[[int, int], None] | None = None) -> list[ParsedDocument]:
+    return recognise(path).read(path, progress)
 
 
 def writer(format_name: str) -> Callable:

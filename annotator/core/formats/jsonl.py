@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import IO, Any, Iterable
+from typing import IO, Any, Callable, Iterable
 
 from annotator.core.errors import AnnotatorError, ImportRejected, InputError
 from annotator.core.formats.document import ParsedDocument
@@ -32,7 +32,14 @@ def sniff(head: bytes) -> bool:
     return head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"{")
 
 
-def read(path: Path) -> list[ParsedDocument]:
+# Lines between two progress reports: often enough to cancel a 100 MB file
+# promptly, rarely enough to cost nothing (a report is a Qt signal).
+PROGRESS_LINES = 2_000
+
+
+def read(path: Path, progress: Callable[[int, int], None] | None = None) -> list[ParsedDocument]:
+    """`progress(bytes_read, total)` is told how far it got every
+    PROGRESS_LINES lines; it may raise to stop (errors.Cancelled)."""
     data = read_bytes(path)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -47,7 +54,11 @@ def read(path: Path) -> list[ParsedDocument]:
     # Split on \n only: a JSON string may hold a raw U+2028 or U+0085, which
     # str.splitlines() would wrongly treat as a line break.
     lines = data.split(b"\n")
+    done = 0
     for number, raw in enumerate(lines, start=1):
+        done += len(raw) + 1
+        if progress is not None and number % PROGRESS_LINES == 0:
+            progress(done, len(data))
         if raw.endswith(b"\r"):
             raw = raw[:-1]
         if not raw.strip():

@@ -24,7 +24,8 @@ def sniff(head: bytes) -> bool:
     return True
 
 
-def read(path: Path) -> list[ParsedDocument]:
+def read(path: Path, progress=None) -> list[ParsedDocument]:
+    """One document; `progress` is not called (one read is all there is)."""
     name = normalize_name(path.stem)
     problem = document_name_problem(name)
     if problem:
