@@ -374,34 +374,41 @@ class Session(QObject, FollowsOtherPrograms):
 
     def apply_label(self, label: str, selection: tuple[int, int] | None) -> None:
         """A label's hotkey or button: tag the selected text (`selection`,
-        stored offsets), or else relabel the selected span."""
+        stored offsets), or else relabel the selected span; on someone
+        else's span, adopt it into your own layer with that label."""
         if self.doc is None:
             return
         self.finish_loading()  # the check for an identical span needs them all
         span = self.selected_span()
         if selection is not None:
-            if not may_edit(Layer.named(self.user), self.user):
-                self._tell(f"“{self.user}” is not an annotator's layer: spans cannot be tagged into it.")
-                return
-            start, end = selection
-            existing = [s for s in self.index.overlapping(start, end)
-                        if (s.start, s.end, s.label, s.annotator) == (start, end, label, self.user)]
-            if existing:
-                self.select(existing[0].id)
-                return
-            self._commit(ops.tag_span, self.doc.id, self.user, label, start, end, then=self._tagged)
+            self._tag(label, *selection)
         elif span is not None and may_change(span, self.user):
             self._commit(ops.relabel_span, span.id, label, then=self._tagged)
         elif span is not None:
-            self._tell(f"That span is {span.annotator}'s; only your own spans can be changed.")
+            self._tag(label, span.start, span.end, adopted_from=span.annotator)
         else:
             self._tell("Select some text first (drag, double-click, or Shift+arrows).")
 
-    def _tagged(self, change: Change) -> None:
+    def _tag(self, label: str, start: int, end: int, adopted_from: str | None = None) -> None:
+        if not may_edit(Layer.named(self.user), self.user):
+            self._tell(f"“{self.user}” is not an annotator's layer: spans cannot be tagged into it.")
+            return
+        existing = [s for s in self.index.overlapping(start, end)
+                    if (s.start, s.end, s.label, s.annotator) == (start, end, label, self.user)]
+        if existing:  # already yours: show it rather than fail
+            self.select(existing[0].id)
+            return
+        then = self._tagged if adopted_from is None else partial(self._tagged, adopted_from=adopted_from)
+        self._commit(ops.tag_span, self.doc.id, self.user, label, start, end, then=then)
+
+    def _tagged(self, change: Change, adopted_from: str | None = None) -> None:
         if not change.spans_after:
             return
         span = change.spans_after[0]
         verb = "tag" if change.added else "relabel"
+        if adopted_from is not None:
+            verb = f"adopt {adopted_from}'s"
+            self._tell(f"Adopted {adopted_from}'s span into your layer as {span.label}.", 3000)
         self._record(change, f"{verb} {self._quoted(span)} as {span.label}")
         if self.doc is not None and span.doc_id == self.doc.id:
             self.select(span.id)  # (a relabelled span keeps its id, and stays selected)

@@ -130,6 +130,23 @@ def test_other_layers_follow_the_layer_switch_and_cannot_be_edited(session, proj
     assert session.selected_id is None and spans.span_model.rowCount() == 0
 
 
+def test_a_label_key_on_someone_elses_span_adopts_it_into_your_layer(session, project, project_path):
+    with Project.open(project_path) as other:
+        ops.add_span(other, session.doc.id, "bob", "actor", *at("Kim Jong Un"))
+    session.check_for_changes()
+    session.set_show_other_layers(True)
+    [bob] = session.visible_spans()
+    session.select(bob.id)
+    session.apply_label("organisation", None)
+    [mine] = project.spans(session.doc.id, session.user)
+    assert (mine.start, mine.end, mine.label) == (bob.start, bob.end, "organisation")
+    assert project.spans(session.doc.id, "bob") == [bob]  # bob's layer untouched
+    assert session.selected_id == mine.id
+    assert session.history.undo_description == "adopt bob's “Kim Jong Un” as organisation"
+    session.undo()
+    assert project.spans(session.doc.id, session.user) == [] and project.spans(session.doc.id, "bob") == [bob]
+
+
 def test_undo_and_redo_name_their_steps_and_the_history_flag_is_sent(session, emitted):
     session.apply_label("actor", at("Xi Jinping"))
     session.toggle_done()
