@@ -219,8 +219,12 @@ def cli(ctx: click.Context, db: Path | None, user: str) -> None:
 @click.option("--add-labels", is_flag=True,
               help="Add labels the files use that the project does not have yet, "
                    "instead of rejecting them.")
+@click.option("--as", "as_annotator", metavar="NAME", callback=lambda ctx, param, value: _check_as(value),
+              help="Import every span as NAME's layer, whatever the file's lines say "
+                   "(someone's exported work).")
 @click.pass_obj
-def import_command(settings: Settings, files: tuple[Path, ...], add_labels: bool) -> None:
+def import_command(settings: Settings, files: tuple[Path, ...], add_labels: bool,
+                   as_annotator: str | None = None) -> None:
     """Import .txt files (one document each) and .jsonl files (one per line).
 
     Either every file is imported or, if any is bad, nothing is: each problem
@@ -234,7 +238,8 @@ def import_command(settings: Settings, files: tuple[Path, ...], add_labels: bool
 
     with settings.open_project() as project:
         try:
-            result = import_files(project, files, annotator=settings.user, add_labels=add_labels)
+            result = import_files(project, files, annotator=settings.user, add_labels=add_labels,
+                                  as_annotator=as_annotator)
         except AnnotatorError as e:
             raise click.ClickException(str(e)) from None
     parts = [f"{result.documents_added} document{'s' if result.documents_added != 1 else ''} added"]
@@ -249,12 +254,13 @@ def import_command(settings: Settings, files: tuple[Path, ...], add_labels: bool
 @cli.command("export")
 @click.option("--format", "format_name", type=click.Choice(EXPORT_FORMATS), default="jsonl",
               show_default=True, help="Output format.")
-@click.option("--annotator", metavar="NAME",
-              help="Export only this annotator's layer: exactly one line per document.")
+@click.option("--annotator", metavar="NAME", multiple=True,
+              help="Export only this annotator's layer: exactly one line per document. "
+                   "Give it more than once for several layers; `gold` is the reviewed layer.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file (atomically) instead of standard output.")
 @click.pass_obj
-def export_command(settings: Settings, format_name: str, annotator: str | None, output: Path | None) -> None:
+def export_command(settings: Settings, format_name: str, annotator: tuple[str, ...], output: Path | None) -> None:
     """Export every document with its spans, one JSON object per line.
 
     \b
@@ -272,9 +278,8 @@ def export_command(settings: Settings, format_name: str, annotator: str | None, 
         else:
             # `export >> p.db`: the shell opened the project for us to append to.
             exporter.check_output(Path(f"/dev/fd/{_stdout_fd()}"), settings.db, stream=True)
-        if annotator is not None:
-            annotator = exporter.check_annotator(project, annotator)
-        records = exporter.layers(project, annotator)
+        names = [exporter.check_annotator(project, name) for name in annotator] or None
+        records = exporter.layers(project, names)
         if output is None:
             out = _utf8_stdout()
             try:
@@ -339,6 +344,125 @@ def list_command(settings: Settings) -> None:
             f"some names hold characters this terminal's encoding ({encoding}) cannot show; they are "
             "written above as \\u escapes. Use a UTF-8 locale (for example LANG=C.UTF-8) or set "
             "PYTHONIOENCODING=utf-8 to see them.")
+
+
+def _check_as(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = normalize_name(value)  # as names are stored
+    problem = name_problem(value, "annotator name")
+    if problem:
+        raise click.BadParameter(problem, param_hint="'--as'")
+    return value
+
+
+@cli.command("merge")
+@click.argument("others", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="OTHER.db...")
+@click.option("--prefer", type=click.Choice(["incoming", "existing"]),
+              help="Settle clashes: the other files' layers replace this project's (incoming), "
+                   "or this project's stay as they are (existing).")
+@click.pass_obj
+def merge_command(settings: Settings, others: tuple[Path, ...], prefer: str | None) -> None:
+    """Bring other annotators' layers from their project files into this one.
+
+    Documents are matched by name and exact text; new ones are added. A
+    layer an earlier merge brought in is replaced by the newer one, so
+    additions and deletions come through; merging the same files again
+    changes nothing. The other files are only read, never changed.
+
+    A clash (a layer made or changed here that differs from the incoming
+    one, or two files holding different layers for the same annotator and
+    document) is reported and nothing is merged, unless --prefer says
+    which side wins. All or nothing, in one transaction.
+    """
+    from annotator.core.merge import merge_projects  # see import_command
+
+    with settings.open_existing() as project:
+        result = merge_projects(project, others, prefer=prefer)
+    click.echo(f"Merged into {settings.db}: {result.summary()}", err=True)
+    for clash in result.resolved:
+        click.echo(f"  kept {'incoming' if prefer == 'incoming' else 'existing'}: {_printable(str(clash))}",
+                   err=True)
+
+
+@cli.command("tag")
+@click.option("--label", required=True, metavar="LABEL", help="The label to give every match.")
+@click.option("--text", "text", metavar="TEXT",
+              help="Find this text (whole words where it begins or ends with a letter or digit).")
+@click.option("--regex", metavar="PATTERN", help="Find every match of this regular expression (Python syntax).")
+@click.option("--case-sensitive", is_flag=True, help="Match case exactly (the default ignores case).")
+@click.option("--document", "documents", multiple=True, metavar="NAME",
+              help="Only this document (repeat for several); the default is every document.")
+@click.pass_obj
+def tag_command(settings: Settings, label: str, text: str | None, regex: str | None, case_sensitive: bool,
+                documents: tuple[str, ...]) -> None:
+    """Tag every match of a text or pattern as LABEL in your layer (--user).
+
+    Matches already tagged with LABEL, or inside a span of LABEL, are
+    skipped, so running it again adds nothing. All in one transaction.
+
+    \b
+    Example:
+      annotator --user alice tag --label actor --text "Xi Jinping"
+      annotator --user alice tag --label date --regex "(January|July) \\d{1,2}, \\d{4}"
+    """
+    from annotator.core.search import pattern_for
+    from annotator.core.tagging import tag_by_search
+
+    if (text is None) == (regex is None):
+        raise click.UsageError("give exactly one of --text TEXT or --regex PATTERN")
+    try:
+        pattern = pattern_for(text if text is not None else regex, regex=regex is not None,
+                              case_sensitive=case_sensitive)
+    except AnnotatorError as e:
+        raise click.BadParameter(str(e), param_hint="--regex" if regex is not None else "--text") from None
+    with settings.open_existing() as project:
+        result = tag_by_search(project, settings.user, normalize_name(label), pattern, list(documents) or None)
+    added = len(result.change.added)
+    click.echo(f"Tagged {added:,} match{'es' if added != 1 else ''} as {normalize_name(label)} for "
+               f"{settings.user} in {result.documents:,} document{'s' if result.documents != 1 else ''}"
+               f"; {result.skipped:,} skipped (already tagged so, or inside a span of that label).")
+
+
+@cli.command("curate")
+@click.option("--min-agree", "min_agree", type=click.IntRange(min=1), metavar="N",
+              help="How many annotators must hold a span exactly. Default: all who annotated the document.")
+@click.option("--annotators", metavar="A,B,...",
+              help="Count only these annotators (comma-separated). Default: everyone.")
+@click.option("--user", "reviewer", metavar="REVIEWER",
+              callback=lambda ctx, param, value: None if value is None else _check_user(ctx, param, value),
+              help="The reviewer the decisions are stored under. Default: the global --user.")
+@click.pass_obj
+def curate_command(settings: Settings, min_agree: int | None, annotators: str | None,
+                   reviewer: str | None) -> None:
+    """Accept all agreed: put into the gold layer every span that at least N
+    annotators tagged exactly alike (same start, end and label), in every
+    document, as decisions of --user (the reviewer).
+
+    Spans already in gold, or rejected in review, are skipped, so running it
+    again adds nothing. Annotators' own layers are not changed. All or
+    nothing: one step, undoable in the window.
+    """
+    from annotator.core import review  # see import_command
+
+    reviewer = reviewer or settings.user
+    names = None
+    if annotators is not None:
+        names = [name.strip() for name in annotators.split(",") if name.strip()]
+        if not names:
+            raise click.BadParameter("name at least one annotator", param_hint="--annotators")
+    with settings.open_existing() as project:
+        try:
+            change = review.accept_all_agreed(project, None, reviewer, min_agree=min_agree, annotators=names)
+        except AnnotatorError as e:
+            raise click.ClickException(str(e)) from None
+    n, docs = len(change.added), len(change.doc_ids)
+    if not n:
+        click.echo(f"Nothing to add to gold in {settings.db}: every agreed span is already there "
+                   "(or was rejected).", err=True)
+        return
+    click.echo(f"Added {n:,} agreed span{'s' if n != 1 else ''} to gold in {docs:,} "
+               f"document{'s' if docs != 1 else ''} of {settings.db}, as reviewer {reviewer}.", err=True)
 
 
 def main() -> None:

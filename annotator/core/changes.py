@@ -15,6 +15,25 @@ from typing import NamedTuple
 from annotator.core.model import Span
 
 
+class Decision(NamedTuple):
+    """A reviewer's decision on one reading (start, end, label) of a
+    document (core/review.py): "accept" (it went into gold as
+    `gold_span_id`), "reject", "edit" (the gold span `gold_span_id` was
+    given this position and label), or "reviewed" (the whole document is
+    marked reviewed: no position or label). `id` is None until stored; a
+    decision put back by undo keeps its id."""
+
+    doc_id: int
+    start: int
+    end: int
+    label: str | None
+    decision: str
+    reviewer: str
+    decided_at: str
+    gold_span_id: int | None = None
+    id: int | None = None
+
+
 class StatusChange(NamedTuple):
     """One annotator's status of one document, from `before` to `after`."""
 
@@ -31,17 +50,23 @@ class StatusChange(NamedTuple):
 class Change:
     removed: tuple[Span, ...] = ()
     added: tuple[Span, ...] = ()
-    # (before, after): the same span (same id) with another label.
+    # (before, after): the same span (same id) with another label; in the
+    # gold layer, edited in review, also other boundaries.
     relabeled: tuple[tuple[Span, Span], ...] = ()
     statuses: tuple[StatusChange, ...] = ()
+    # Review decisions stored and taken back (core/review.py).
+    decisions_removed: tuple[Decision, ...] = ()
+    decisions_added: tuple[Decision, ...] = ()
 
     def inverse(self) -> "Change":
         return Change(removed=self.added, added=self.removed,
                       relabeled=tuple((after, before) for before, after in self.relabeled),
-                      statuses=tuple(s.inverse() for s in reversed(self.statuses)))
+                      statuses=tuple(s.inverse() for s in reversed(self.statuses)),
+                      decisions_removed=self.decisions_added, decisions_added=self.decisions_removed)
 
     def __bool__(self) -> bool:
-        return bool(self.removed or self.added or self.relabeled or self.statuses)
+        return bool(self.removed or self.added or self.relabeled or self.statuses
+                    or self.decisions_removed or self.decisions_added)
 
     @property
     def spans_before(self) -> tuple[Span, ...]:
@@ -56,4 +81,5 @@ class Change:
     @property
     def doc_ids(self) -> set[int]:
         return ({span.doc_id for span in self.spans_before + self.spans_after}
-                | {s.doc_id for s in self.statuses})
+                | {s.doc_id for s in self.statuses}
+                | {d.doc_id for d in self.decisions_removed + self.decisions_added})

@@ -20,7 +20,7 @@ __all__ = ["GOLD", "check_annotator", "check_output", "known_annotators", "layer
 GOLD = "gold"
 
 
-def layers(project: Project, annotator: str | None = None) -> Iterator[dict]:
+def layers(project: Project, annotator: str | list[str] | None = None) -> Iterator[dict]:
     """Yield `{"text", "spans", "annotator", "meta"}` records.
 
     Every document appears. Without `annotator`: one record per layer that
@@ -30,7 +30,16 @@ def layers(project: Project, annotator: str | None = None) -> Iterator[dict]:
 
     Documents are streamed one at a time, so memory stays at the largest
     document, not the whole project.
+
+    `annotator` may also be a list of names (`export --annotator A
+    --annotator B`, GOLD among them): one record per document and named
+    layer, in the order named.
     """
+    if isinstance(annotator, (list, tuple)):
+        if len(annotator) != 1:
+            yield from _named_layers(project, list(dict.fromkeys(annotator)))
+            return
+        annotator = annotator[0]
     documents, spans = project.export_rows(annotator)
     by_doc = groupby(spans, key=lambda row: row[0])
     pending = next(by_doc, None)
@@ -50,6 +59,24 @@ def layers(project: Project, annotator: str | None = None) -> Iterator[dict]:
         else:
             for layer, rows in groupby(doc_spans, key=lambda row: row[1]):
                 yield _record(text, rows, layer, meta)
+
+
+def _named_layers(project: Project, annotators: list[str]) -> Iterator[dict]:
+    """One record per document and layer of `annotators`, in that order."""
+    documents, _ = project.export_rows(annotators[0] if annotators else None)
+    by_doc = groupby(project.export_layer_rows(annotators), key=lambda row: row[0])
+    pending = next(by_doc, None)
+    for doc_id, name, text, meta_json in documents:
+        meta = {"name": name, **json.loads(meta_json)}
+        while pending is not None and pending[0] < doc_id:
+            pending = next(by_doc, None)
+        rows: dict[str, list] = {}
+        if pending is not None and pending[0] == doc_id:
+            for row in pending[1]:
+                rows.setdefault(row[1], []).append(row)
+            pending = next(by_doc, None)
+        for annotator in annotators:
+            yield _record(text, rows.get(annotator, ()), annotator, meta)
 
 
 def _record(text: str, rows, annotator: str | None, meta: dict) -> dict:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from annotator.core import labels as label_schema
 from annotator.core.changes import Change, StatusChange
 from annotator.core.errors import SpanError
-from annotator.core.layers import Layer, may_edit
+from annotator.core.layers import GOLD, Layer, may_edit
 from annotator.core.model import DOCUMENT_STATUSES, Label, Span, check_offsets, name_problem, normalize_name
-from annotator.core.search import occurrences
+from annotator.core.search import Covered, occurrences
 from annotator.core.storage import Project
 from annotator.core.storage.interface import UnitOfWork
 
@@ -38,12 +38,29 @@ def tag_all(project: Project, span: Span, text: str) -> Change:
     the same label and owner, skipping those already tagged so."""
     _check_may_tag(span.annotator)
     others = [Span(s, e, span.label, span.annotator, span.doc_id) for s, e in occurrences(text, span.start, span.end)]
-    if not others:
+    return _tag_many(project, others)
+
+
+def tag_matches(project: Project, annotator: str, label: str,
+                found: dict[int, list[tuple[int, int]]]) -> Change:
+    """Tag every match (`found`: document id -> (start, end) list) as
+    `label` in `annotator`'s layer, in one unit of work (one undo step).
+    Matches already tagged so, or inside a span of that label in the layer,
+    are skipped, so doing it again adds nothing. Each document tagged in
+    becomes "in progress" for them."""
+    _check_may_tag(annotator)
+    return _tag_many(project, [Span(s, e, label, annotator, doc_id)
+                               for doc_id, places in found.items() for s, e in places])
+
+
+def _tag_many(project: Project, spans: list[Span]) -> Change:
+    if not spans:
         return Change()
     with project.write():
-        change = add_spans(project, others)
-        return Change(added=change.added, statuses=_started(project, span.doc_id, span.annotator)
-                      if change.added else ())
+        change = add_spans(project, spans, skip_inside=True)
+        statuses = tuple(status for doc_id in dict.fromkeys(s.doc_id for s in change.added)
+                         for status in _started(project, doc_id, change.added[0].annotator))
+        return Change(added=change.added, statuses=statuses)
 
 
 def _check_may_tag(annotator: str) -> None:
@@ -59,9 +76,10 @@ def _started(project: Project, doc_id: int, annotator: str) -> tuple[StatusChang
     return set_status(project, doc_id, annotator, "in progress").statuses
 
 
-def add_spans(project: Project, spans: list[Span]) -> Change:
+def add_spans(project: Project, spans: list[Span], skip_inside: bool = False) -> Change:
     """Add several spans in one transaction (tag all occurrences); spans
-    already in their layer, or given twice, are skipped.
+    already in their layer, or given twice, are skipped; with `skip_inside`,
+    so are spans inside a span of the same label in their layer.
 
     Built for tens of thousands at once: each document, annotator and label
     is checked once, offsets in Python, the layer's existing spans read
@@ -70,6 +88,7 @@ def add_spans(project: Project, spans: list[Span]) -> Change:
     with project.write() as unit:
         lengths: dict[int, int] = {}
         existing: dict[tuple, set] = {}
+        covering: dict[tuple, Covered] = {}
         new = []
         for span in spans:
             if span.doc_id not in lengths:
@@ -78,8 +97,11 @@ def add_spans(project: Project, spans: list[Span]) -> Change:
             if layer not in existing:
                 _check_names(project, span)
                 existing[layer] = unit.layer_positions(*layer)
+                if skip_inside and existing[layer]:
+                    covering[layer] = Covered(existing[layer])
             check_offsets(lengths[span.doc_id], span.start, span.end)
-            if (span.start, span.end) not in existing[layer]:
+            inside = covering.get(layer)
+            if (span.start, span.end) not in existing[layer] and not (inside and inside(span.start, span.end)):
                 new.append(span)
         added = unit.insert_new_spans(new)
     return Change(added=added)
@@ -110,6 +132,12 @@ def apply(project: Project, change: Change) -> Change:
     or relabelled it) refuses the whole change.
     """
     with project.write() as unit:
+        # Decisions first and last: an accept's decision goes before its
+        # gold span does, and comes back after it (core/review.py).
+        for decision in change.decisions_removed:
+            if not unit.delete_decision(decision):
+                raise SpanError(f"review decision {decision.id} no longer exists (another window may "
+                                "have taken it back)")
         for span in change.removed:
             if not unit.delete_span(span):
                 raise _gone(span.id)
@@ -118,7 +146,12 @@ def apply(project: Project, change: Change) -> Change:
             if unit.find_span(after) not in (None, after.id):
                 raise SpanError(f"{after.annotator} already has a {after.label!r} span at "
                                 f"[{after.start}, {after.end})")
-            if not unit.relabel_span(before, after.label):
+            if (before.start, before.end) != (after.start, after.end):
+                _check_may_move(unit, before, after)
+                done = unit.move_span(before, after)
+            else:
+                done = unit.relabel_span(before, after.label)
+            if not done:
                 raise SpanError(f"span {before.id} no longer exists as it was (another window may have "
                                 "removed or relabelled it)")
         added = []
@@ -132,8 +165,19 @@ def apply(project: Project, change: Change) -> Change:
             if status.after not in DOCUMENT_STATUSES:
                 raise SpanError(f"unknown status {status.after!r}; use one of {', '.join(DOCUMENT_STATUSES)}")
             unit.set_status(status.doc_id, status.annotator, status.after)
+        decisions = unit.insert_decisions(list(change.decisions_added)) if change.decisions_added else ()
     return Change(removed=change.removed, added=tuple(added), relabeled=change.relabeled,
-                  statuses=change.statuses)
+                  statuses=change.statuses, decisions_removed=change.decisions_removed,
+                  decisions_added=decisions)
+
+
+def _check_may_move(unit: UnitOfWork, before: Span, after: Span) -> None:
+    """Only a gold span is moved in place (edited in review): an annotator
+    moves their own span by removing it and tagging anew."""
+    if Layer.of(before).kind != GOLD or after.annotator != before.annotator or after.id != before.id:
+        raise SpanError(f"span {before.id} cannot be moved in place: only the gold layer's spans are "
+                        "edited so (in review)")
+    check_offsets(_document_length(unit, after.doc_id), after.start, after.end)
 
 
 def toggle_done(project: Project, doc_id: int, annotator: str) -> Change:

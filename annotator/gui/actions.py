@@ -31,6 +31,8 @@ ACTIONS = (
                tip="Import .txt or .jsonl files into this project"),
     ActionSpec("export_jsonl", "&Export JSONL…", ("Ctrl+E",), "export_jsonl",
                tip="Write every document and every annotator's spans to a JSONL file"),
+    ActionSpec("merge_project", "&Merge project…", (), "merge_project", needs_spans=True,
+               tip="Bring other annotators' layers from their project files into this one"),
     ActionSpec("backup_project", "&Back up project…", (), "backup_project",
                tip="Write a complete copy of this project (safe while others have it open)"),
     ActionSpec("switch_annotator", "Switch &annotator…", ("Ctrl+Shift+U",), "switch_annotator"),
@@ -42,6 +44,10 @@ ACTIONS = (
     ActionSpec("clear_selection", "&Clear selection", ("Esc",), "clear_selection"),
     ActionSpec("tag_all", "Tag &all occurrences", ("Ctrl+Shift+A",), "tag_all_occurrences", needs_spans=True,
                tip="Give every occurrence of the selected span's text the same label"),
+    ActionSpec("find", "&Find…", (StandardKey.Find, "Ctrl+F"), "find",
+               tip="Find text or a pattern in this document, and tag every match"),
+    ActionSpec("find_next", "Find ne&xt", ("F3",), "find_next"),
+    ActionSpec("find_previous", "Find pre&vious", ("Shift+F3",), "find_previous"),
     ActionSpec("next_span", "Select ne&xt span", ("]",), "select_next_span", needs_spans=True),
     ActionSpec("previous_span", "Select pre&vious span", ("[",), "select_previous_span",
                needs_spans=True),
@@ -58,10 +64,10 @@ ACTIONS = (
 )
 
 MENUS = (
-    ("&File", ("new_project", "open_project", None, "import_files", "export_jsonl", "backup_project", None,
+    ("&File", ("new_project", "open_project", None, "import_files", "merge_project", "export_jsonl", "backup_project", None,
                "switch_annotator", None, "quit")),
-    ("&Edit", ("undo", "redo", None, "tag_all", None, "next_span", "previous_span", "remove_span",
-               "clear_selection")),
+    ("&Edit", ("undo", "redo", None, "tag_all", None, "find", "find_next", "find_previous", None,
+               "next_span", "previous_span", "remove_span", "clear_selection")),
     ("&Document", ("next_document", "previous_document", None, "mark_done")),
     ("&View", ("font_larger", "font_smaller", None, "other_layers")),
     # "&Labels" is built from the project's label schema (see MainWindow).

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_left
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QTextCursor, QTextLine
@@ -113,12 +114,24 @@ class DocumentView(QPlainTextEdit):
                 self.setTextCursor(cursor)  # drops any text selection
                 if changed.reveal:
                     self.centerCursor()
+        if changed.search:
+            self._show_current_hit()
         if (changed.loaded and not changed.spans and not changed.selection and not changed.layers
-                and not changed.labels):
+                and not changed.labels and not changed.search):
             self._repaint_if_shown(changed.loaded)
         elif (changed.reset_spans or changed.spans or changed.selection or changed.layers or changed.labels
-              or changed.user or changed.project):
+              or changed.user or changed.project or changed.search):
             self.viewport().update()
+
+    def _show_current_hit(self) -> None:
+        """Select the current search hit's text (so a label key tags it) and
+        bring it into view."""
+        search = self.session.search
+        if search is None or search.current is None or not search.hits:
+            return
+        start, end = search.hits[search.current]
+        self.select_text(start, end)
+        self.centerCursor()
 
     def show_text(self, text: str) -> None:
         """The open document's text (the session's), as the view shows it."""
@@ -196,6 +209,14 @@ class DocumentView(QPlainTextEdit):
     def mousePressEvent(self, event):
         self._press_pos = event.position().toPoint()
         super().mousePressEvent(event)
+
+    def mouseDoubleClickEvent(self, event):
+        # Qt selects the word; the span the first click chose is let go, so
+        # the next key means one thing (tag the word), not two (Delete would
+        # remove the span).
+        super().mouseDoubleClickEvent(event)
+        if event.button() == Qt.MouseButton.LeftButton and self.textCursor().hasSelection():
+            self.session.select(None)
 
     def mouseReleaseEvent(self, event):
         super().mouseReleaseEvent(event)
@@ -362,6 +383,7 @@ class DocumentView(QPlainTextEdit):
         styles = {s.id: self.style(s) for s in spans}
         painter = QPainter(self.viewport())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        self._paint_hits(painter, visible)
         for span in spans:
             style, color = styles[span.id]
             if style.mark != HIGHLIGHT:
@@ -409,6 +431,27 @@ class DocumentView(QPlainTextEdit):
                 painter.drawRoundedRect(rect.adjusted(-1, -1, 1, 1), 3, 3)
         painter.end()
 
+
+    def _paint_hits(self, painter: QPainter, visible: tuple[int, int]) -> None:
+        """Search hits on screen, under the spans: pale yellow, the current
+        one orange (found by bisection: a search may hit 100,000 times)."""
+        search = self.session.search
+        if search is None or not search.hits:
+            return
+        start = self.offsets.to_text(visible[0])
+        end = self.offsets.to_text(visible[1], round_up=True)
+        first = max(bisect_left(search.hits, (start, -1)) - 1, 0)
+        for i in range(first, len(search.hits)):
+            hit_start, hit_end = search.hits[i]
+            if hit_start >= end:
+                break
+            color = HIT_CURRENT if i == search.current else HIT
+            for rect, _ in self._rects(Span(hit_start, hit_end, "", "", 0), visible):
+                painter.fillRect(rect, color)
+
+
+HIT = QColor("#FFF3A0")
+HIT_CURRENT = QColor("#FFB74D")
 
 # Outlines over the text, by Style.mark: other annotators' layers dashed (as
 # before layers had kinds), the gold layer a solid box, suggestions dotted.

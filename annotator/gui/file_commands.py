@@ -117,6 +117,69 @@ def _start(window, title: str, work, done) -> BackgroundJob:
     return job
 
 
+def merge_project(window) -> None:
+    """File > Merge project…: other annotators' project files into this one."""
+    if window.busy_saving() or window.reads_blocked():
+        return
+    paths, _ = dialogs.get_open_file_names(window, "Merge project", str(window.project.path.parent),
+                                           PROJECT_FILTER)
+    if paths:
+        merge_paths(window, paths)
+
+
+def merge_paths(window, paths: list[str], prefer: str | None = None) -> BackgroundJob:
+    """Merge on a worker, with progress and Cancel: all of it or nothing. On
+    a clash, ask which side wins and merge again with that preference."""
+    from annotator.core.merge import MergeClash, merge_projects
+
+    project = window.project
+
+    def work(progress):
+        own = own_connection(project)
+        try:
+            return merge_projects(own, paths, prefer=prefer, progress=progress)
+        finally:
+            own.close()
+
+    def done(result, error) -> None:
+        if isinstance(error, Cancelled):
+            window.statusBar().showMessage("Merge cancelled: nothing was merged.", 8000)
+        elif isinstance(error, MergeClash) and prefer is None:
+            _ask_which_wins(window, paths, error)
+        elif error is not None:
+            dialogs.error(window, "Nothing was merged", str(error))
+        else:
+            window.project.forget_cached()
+            window.check_for_changes()  # (another connection wrote it: shown as any other's change)
+            window.statusBar().showMessage(f"Merged: {result.summary()} The merge is not a step "
+                                           "Undo takes back.", 15000)
+
+    return _start(window, "Merging", work, done)
+
+
+def _ask_which_wins(window, paths: list[str], clash) -> QMessageBox:
+    box = QMessageBox(QMessageBox.Icon.Warning, "Layers clash", "", QMessageBox.StandardButton.NoButton, window)
+    box.setObjectName("mergeClashBox")
+    box.setTextFormat(dialogs.PLAIN)
+    box.setText(str(clash))
+    incoming = box.addButton("Take theirs", QMessageBox.ButtonRole.DestructiveRole)
+    existing = box.addButton("Keep these", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Merge nothing", QMessageBox.ButtonRole.RejectRole)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+    def chosen(button) -> None:
+        if button is incoming:
+            merge_paths(window, paths, "incoming")
+        elif button is existing:
+            merge_paths(window, paths, "existing")
+        else:
+            window.statusBar().showMessage("Nothing was merged.", 8000)
+
+    box.buttonClicked.connect(chosen)
+    box.open()
+    return box
+
+
 def export_jsonl(window) -> None:
     if window.reads_blocked():
         return

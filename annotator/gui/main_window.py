@@ -17,6 +17,7 @@ from annotator.gui.actions import build_actions, build_menus, menu_text
 from annotator.gui.document_list import DocumentList
 from annotator.gui.document_view import DocumentView
 from annotator.gui.label_panel import LabelPanel, Notice, heading, plain_label, with_font
+from annotator.gui.search_bar import SearchBar
 from annotator.gui.session import Session
 from annotator.gui.session_changes import Changed
 from annotator.gui.span_list import SpanList
@@ -84,9 +85,18 @@ class MainWindow(QMainWindow):
         left_column.setSpacing(6)
         left_column.addWidget(heading("Documents", left))
         left_column.addWidget(self.documents)
+        middle = QWidget(self)
+        middle_column = QVBoxLayout(middle)
+        middle_column.setContentsMargins(0, 0, 0, 0)
+        middle_column.setSpacing(0)
+        middle_column.addWidget(self.view, 1)
+        self.search_bar = SearchBar(session, middle)
+        self.search_bar.hide()
+        self.search_bar.closed.connect(lambda: self.view.setFocus())
+        middle_column.addWidget(self.search_bar)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(left)
-        self.splitter.addWidget(self.view)
+        self.splitter.addWidget(middle)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([250, 740, 350])
@@ -268,7 +278,27 @@ class MainWindow(QMainWindow):
     def select_previous_span(self) -> None:
         self.select_next_span(-1)
 
+    def find(self) -> None:
+        """Open the search bar with the selected text (if short) as the query."""
+        selection = self.view.selection_offsets()
+        text = ""
+        if selection is not None and selection[1] - selection[0] <= 200:
+            text = self.session.text[selection[0]:selection[1]]
+        self.search_bar.open_bar(text)
+
+    def find_next(self) -> None:
+        if self.session.search is None:
+            self.find()
+        else:
+            self.session.step_hit(1)
+
+    def find_previous(self) -> None:
+        self.session.step_hit(-1)
+
     def clear_selection(self) -> None:
+        if self.search_bar.isVisible() and self.search_bar.isAncestorOf(self.focusWidget()):
+            self.search_bar.close_bar()  # Esc in the search bar closes it
+            return
         cursor = self.view.textCursor()
         cursor.clearSelection()
         self.view.setTextCursor(cursor)
@@ -297,6 +327,7 @@ class MainWindow(QMainWindow):
     import_files = file_commands.import_files
     export_jsonl = file_commands.export_jsonl
     backup_project = file_commands.backup_project
+    merge_project = file_commands.merge_project
     show_shortcuts = file_commands.show_shortcuts
     show_about = file_commands.show_about
 

@@ -34,6 +34,7 @@ from annotator.core.layers import Layer, may_change, may_edit
 from annotator.core.model import Document, DocumentSummary, Label, Span, excerpt
 from annotator.core.storage import Project, SpanReader
 from annotator.gui.session_changes import Changed, Gather
+from annotator.gui.session_search import Searches
 from annotator.gui.session_sync import FollowsOtherPrograms
 from annotator.gui.span_index import SpanIndex
 from annotator.gui.write_queue import WriteQueue
@@ -51,7 +52,7 @@ BULK_CHANGE = 500
 list_key = attrgetter("start", "end", "label", "annotator", "id")
 
 
-class Session(QObject, FollowsOtherPrograms):
+class Session(QObject, FollowsOtherPrograms, Searches):
     # One per operation, with a Changed; see the module docstring.
     changed = Signal(object)
     # A status-bar message (text, milliseconds): sent after `changed`.
@@ -262,6 +263,7 @@ class Session(QObject, FollowsOtherPrograms):
             if doc_id is None:
                 self.doc = None
                 self._set_spans([])
+                self.clear_search()
                 return
             reader = None
             try:
@@ -280,6 +282,7 @@ class Session(QObject, FollowsOtherPrograms):
                 raise
             self.doc = doc
             self._set_spans(spans)
+            self.refresh_search()  # the same search, in this document
             if not reader.done:
                 self._reader = reader
                 QTimer.singleShot(0, partial(self._load_more, reader))

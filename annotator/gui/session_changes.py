@@ -29,12 +29,13 @@ class Changed:
     layers: bool = False  # which layers are visible
     history: bool = False  # what undo and redo would do
     pending: bool = False  # how many writes wait for another program's lock
+    search: bool = False  # the search's hits, or which one is current
 
     @classmethod
     def everything(cls) -> "Changed":
         """All of it: what a widget made after the session was filled needs."""
         return cls(project=True, user=True, labels=True, documents=None, document=True, counts=True,
-                   selection=True, layers=True, history=True, pending=True)
+                   selection=True, layers=True, history=True, pending=True, search=True)
 
     @property
     def reset_spans(self) -> bool:

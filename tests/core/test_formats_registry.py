@@ -13,8 +13,8 @@ def test_every_readable_suffix_is_read_by_its_format_whatever_its_case(tmp_path)
     (tmp_path / "a.TXT").write_text("Kim met Xi", encoding="utf-8")
     [doc] = formats.read_file(tmp_path / "a.TXT")
     assert doc.text == "Kim met Xi"
-    (tmp_path / "a.csv").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
-    with pytest.raises(InputError, match="known suffixes are .jsonl, .txt"):
+    (tmp_path / "a.csv").write_text("name,age\nKim,40\n", encoding="utf-8")  # text, but not prose
+    with pytest.raises(InputError, match="cannot import .csv files: known kinds are .jsonl, .txt"):
         formats.read_file(tmp_path / "a.csv")
 
 
@@ -27,7 +27,7 @@ def test_a_file_without_a_known_suffix_is_recognised_by_its_content(tmp_path):
     note.write_text("Kim met Xi in Beijing.\n", encoding="utf-8")
     assert formats.recognise(note).name == "txt"
     # Structured data no format here reads is refused, not taken for prose.
-    for name, content in (("tasks.json", '[{"id": 1}]'), ("page.html", "<html><p>Hi</p></html>")):
+    for name, content in (("tasks", '[{"id": 1}]'), ("page", "<html><p>Hi</p></html>")):
         (tmp_path / name).write_text(content, encoding="utf-8")
         with pytest.raises(InputError, match="not one of the known kinds"):
             formats.read_file(tmp_path / name)

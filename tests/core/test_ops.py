@@ -256,3 +256,19 @@ def test_toggle_done_marks_done_then_back_to_in_progress(project, doc):
     assert [(s.before, s.after) for s in second.statuses] == [("done", "in progress")]
     ops.apply(project, second.inverse())
     assert project.status(doc, "ann") == "done"
+
+
+def test_tag_all_skips_occurrences_inside_a_span_of_the_same_label(project, tmp_path):
+    path = tmp_path / "xi.txt"
+    text = "Xi Jinping met Xi. Xi Jinping left."
+    path.write_text(text, encoding="utf-8")
+    import_files(project, [path], annotator="ann")
+    doc = project.document_summaries("ann")[0].id
+    ops.add_span(project, doc, "ann", "actor", 0, 10)
+    ops.add_span(project, doc, "ann", "actor", 19, 29)
+    xi = ops.add_span(project, doc, "ann", "actor", 15, 17).added[0]
+    assert ops.tag_all(project, xi, text) == ops.Change()  # both other "Xi" are inside actors
+    # Inside a span of another label is no reason to skip.
+    org = ops.add_span(project, doc, "ann", "organisation", 15, 17).added[0]
+    added = ops.tag_all(project, org, text).added
+    assert sorted((s.start, s.end, s.label) for s in added) == [(0, 2, "organisation"), (19, 21, "organisation")]

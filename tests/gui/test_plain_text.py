@@ -6,7 +6,7 @@ from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QAction, QTextCursor, QTextDocument
 from PySide6.QtGui import Qt as QtGuiNamespace
 from PySide6.QtGui import QHelpEvent
-from PySide6.QtWidgets import (QAbstractItemView, QApplication, QHeaderView, QLabel, QMessageBox,
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QHeaderView, QLabel, QMessageBox,
                                QStyledItemDelegate, QToolTip, QWidget)
 
 from tests.gui.conftest import add_document
@@ -55,7 +55,12 @@ def walk(window):
             everything.append(shown)
         if isinstance(widget, QMessageBox):
             assert widget.textFormat() == Qt.TextFormat.PlainText
-        if isinstance(widget, QAbstractItemView) and not isinstance(widget, QHeaderView):
+        if isinstance(widget, QComboBox):
+            # A combo box's items are plain text (its popup's delegate draws
+            # text, never markup): collected for the positive checks.
+            everything += [widget.itemText(i) for i in range(widget.count())]
+        if (isinstance(widget, QAbstractItemView) and not isinstance(widget, QHeaderView)
+                and not isinstance(widget.parent() and widget.parent().parent(), QComboBox)):
             assert type(widget.itemDelegate()) is QStyledItemDelegate  # draws plain text
             model = widget.model()
             for row in range(model.rowCount()):

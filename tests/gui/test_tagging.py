@@ -86,6 +86,29 @@ def test_double_click_selects_a_word_then_label_click_tags_it(project, tricky, q
     assert window.labels_panel.rows["actor"].count.text() == "1"
 
 
+def test_double_click_inside_a_span_selects_the_word_not_the_span(project, tricky, qtbot):
+    window, doc_id = tricky
+    view = window.view
+    start = TRICKY.index("Xi Jinping")
+    select(view, TRICKY, start, start + len("Xi Jinping"))
+    qtbot.keyClick(view, Qt.Key.Key_1)
+    [span] = project.spans(doc_id, "alice")
+    # A real double-click: press, release (which selects the span), press
+    # again as a double-click, release.
+    cursor = QTextCursor(view.document())
+    cursor.setPosition(qt_pos(TRICKY, TRICKY.index("Jinping") + 2))
+    point = view.cursorRect(cursor).center()
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert window.session.selected_id == span.id
+    qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert window.session.selected_id is None  # the span is let go ...
+    assert view.selection_offsets() == (TRICKY.index("Jinping"), TRICKY.index("Jinping") + 7)  # ... the word kept
+    qtbot.keyClick(view, Qt.Key.Key_Delete)  # so Delete removes nothing
+    assert project.spans(doc_id, "alice") == [span]
+    qtbot.keyClick(view, Qt.Key.Key_2)  # and a label key tags the word
+    assert stored(project, doc_id, TRICKY) == [("Jinping", "organisation"), ("Xi Jinping", "actor")]
+
+
 def click_offset(qtbot, view, text, offset):
     cursor = QTextCursor(view.document())
     cursor.setPosition(qt_pos(text, offset))

@@ -79,17 +79,22 @@ def by_name(name: str) -> Format:
 
 def recognise(path: Path) -> Format:
     """The format to read `path` with: the one its suffix names, if only
-    one does; else the first (of those, or of all) whose sniff recognises
-    the file's start. InputError if none does."""
+    one does; the first of several sharing the suffix (or, for a file
+    without a suffix, of all) whose sniff recognises the file's start.
+    A suffix no format claims (.csv, .docx) is refused rather than guessed:
+    a spreadsheet imported as one long document would be a mistake."""
     readable = [f for f in FORMATS if f.read]
     by_suffix = [f for f in readable if path.suffix.lower() in f.suffixes]
     if len(by_suffix) == 1:
         return by_suffix[0]
+    if not by_suffix and path.suffix:
+        raise InputError(path, None, f"cannot import {path.suffix} files: known kinds are "
+                                     f"{', '.join(READABLE_SUFFIXES)} (or a file without a suffix "
+                                     "holding one of them)")
     head = read_head(path)
     found = next((f for f in by_suffix or readable if f.sniff(head)), None)
     if found is None:
-        raise InputError(path, None, f"cannot import {path.suffix or 'a file without an extension'}: "
-                                     "its content is not one of the known kinds "
+        raise InputError(path, None, "cannot import it: its content is not one of the known kinds "
                                      f"({', '.join(f.title for f in readable)}); known suffixes are "
                                      f"{', '.join(READABLE_SUFFIXES)}")
     return found

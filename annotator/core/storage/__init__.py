@@ -9,7 +9,8 @@ will implement too). Today there is one backend, a SQLite file.
 
 from annotator.core.storage.sqlite.connect import BUSY_TIMEOUT_SECONDS
 from annotator.core.storage.sqlite.project import Project
+from annotator.core.storage.sqlite.read_only import open_read_only
 from annotator.core.storage.sqlite.reads import SpanReader
 from annotator.core.storage.sqlite.watch import FileIdentity, abandoned
 
-__all__ = ["BUSY_TIMEOUT_SECONDS", "FileIdentity", "Project", "SpanReader", "abandoned"]
+__all__ = ["BUSY_TIMEOUT_SECONDS", "FileIdentity", "Project", "SpanReader", "abandoned", "open_read_only"]

@@ -125,6 +125,52 @@ def _label_display(db: Database) -> None:
     db.execute("UPDATE labels SET display = 'underline' WHERE name = 'quote'")
 
 
+@_migration("0006_merged_layers")
+def _merged_layers(db: Database) -> None:
+    # Which layers (an annotator's spans in one document) a merge brought in
+    # from another project file (core/merge.py): the next merge replaces
+    # such a copy, but never a layer made here. `fingerprint` is what the
+    # layer held when merged, so a merged layer since changed here is told
+    # apart (a clash). `source_id` is the other file's random id (its PRAGMA
+    # user_version); `source_name` its file name, for messages.
+    db.execute("""
+        CREATE TABLE merged_layers (
+            doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            annotator TEXT NOT NULL,
+            source_id INTEGER NOT NULL,
+            source_name TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            merged_at TEXT NOT NULL,
+            PRIMARY KEY (doc_id, annotator)
+        )""")
+
+
+@_migration("0007_review")
+def _review(db: Database) -> None:
+    # Review decisions (core/review.py): who decided what on which reading
+    # (start, end, label) of a document, and when. An "accept" names the
+    # gold span it made, an "edit" the gold span it changed; undo removes a
+    # decision with its gold span and redo puts both back under their ids
+    # (AUTOINCREMENT: an id is never handed out again). `gold_span_id` is no
+    # foreign key: the decision and its span are removed and restored
+    # together by one change, in either order. "reviewed" marks the whole
+    # document (no position or label). The label follows a renamed label.
+    db.execute("""
+        CREATE TABLE review_decisions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            label TEXT REFERENCES labels(name) ON UPDATE CASCADE,
+            decision TEXT NOT NULL CHECK (decision IN ('accept', 'reject', 'edit', 'reviewed')),
+            reviewer TEXT NOT NULL,
+            decided_at TEXT NOT NULL,
+            gold_span_id INTEGER,
+            CHECK ((decision = 'reviewed') = (label IS NULL))
+        )""")
+    db.execute('CREATE INDEX review_decisions_by_doc ON review_decisions (doc_id, start, "end")')
+
+
 # Indexes that only make reads faster are not migrations: a migration makes
 # older versions refuse the file and read-only copies unopenable, and costs a
 # backup copy of the whole project. These are added, when missing, to any

@@ -10,11 +10,12 @@ import weakref
 from typing import Iterator
 
 from annotator.core.errors import ProjectError
+from annotator.core.changes import Decision
 from annotator.core.feed import Feed, IdRanges
 from annotator.core.model import DOCUMENT_STATUSES, Document, DocumentSummary, Label, Span
 from annotator.core.storage.sqlite import changelog
 from annotator.core.storage.sqlite.connect import reading
-from annotator.core.storage.sqlite.unit import SPAN_COLUMNS, span_from_row
+from annotator.core.storage.sqlite.unit import DECISION_COLUMNS, MERGED_LAYERS_SQL, SPAN_COLUMNS, span_from_row
 
 _SUMMARIES = """
     SELECT d.id, d.name, d.length,
@@ -26,9 +27,28 @@ _SUMMARIES = """
     LEFT JOIN document_status s ON s.doc_id = d.id AND s.annotator = ?
     WHERE instr(lower(d.name), lower(?)) > 0
     """
+_HAS_MERGED_LAYERS = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'merged_layers'"
 _BY_NAME = " ORDER BY d.name, d.id"
 _ALL_SUMMARIES = _SUMMARIES + _BY_NAME
 _SUMMARIES_BETWEEN = _SUMMARIES + "AND d.id BETWEEN ? AND ?" + _BY_NAME
+
+# Review status per document (core/review.py), from the (doc_id, ...)
+# indexes of decisions and spans: no span or decision is read whole.
+_HAS_REVIEW = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'review_decisions'"
+_IN_GOLD = "EXISTS (SELECT 1 FROM spans WHERE doc_id = d.id AND annotator = 'gold')"  # layers.GOLD_NAME
+_REVIEW_STATUSES = f"""
+    SELECT d.id, CASE
+        WHEN EXISTS (SELECT 1 FROM review_decisions WHERE doc_id = d.id AND decision = 'reviewed')
+            THEN 'reviewed'
+        WHEN EXISTS (SELECT 1 FROM review_decisions WHERE doc_id = d.id) OR {_IN_GOLD} THEN 'in review'
+        ELSE 'not started' END
+    FROM documents d"""
+_GOLD_ONLY_STATUSES = f"SELECT d.id, CASE WHEN {_IN_GOLD} THEN 'in review' ELSE 'not started' END FROM documents d"
+_REVIEW_STATUSES_BETWEEN = _REVIEW_STATUSES + " WHERE d.id BETWEEN ? AND ?"
+_GOLD_ONLY_STATUSES_BETWEEN = _GOLD_ONLY_STATUSES + " WHERE d.id BETWEEN ? AND ?"
+_LAYER_ROWS = ('SELECT doc_id, annotator, start, "end", label FROM spans '
+               "WHERE annotator IN (SELECT value FROM json_each(?)) "
+               'ORDER BY doc_id, annotator, start, "end", label')
 
 
 class Reads:
@@ -197,6 +217,76 @@ class Reads:
         """Everyone who has a document status (even with no span yet)."""
         return [row[0] for row in self.conn.execute(
             "SELECT DISTINCT annotator FROM document_status ORDER BY annotator")]
+
+    def texts(self) -> Iterator[tuple[int, str, str]]:
+        """(id, name, text) of every document, by id, one at a time (a search
+        over the whole corpus holds one text at once)."""
+        rows = self.conn.execute("SELECT id, name, text FROM documents ORDER BY id")
+        return _rows(self, rows)
+
+    # ------------------------------------------------- merging (read from the other file)
+
+    @reading
+    def document_keys(self) -> list[tuple[int, str, str]]:
+        """(id, name, text_sha256) of every document, without reading a text."""
+        return self.conn.execute("SELECT id, name, text_sha256 FROM documents ORDER BY id").fetchall()
+
+    @reading
+    def span_rows(self) -> list[tuple[int, str, int, int, str]]:
+        """(doc_id, annotator, start, end, label) of every span, by layer."""
+        return self.conn.execute('SELECT doc_id, annotator, start, "end", label FROM spans '
+                                 'ORDER BY doc_id, annotator, start, "end", label').fetchall()
+
+    @reading
+    def all_statuses(self) -> list[tuple[int, str, str]]:
+        """(doc_id, annotator, status) of every status set."""
+        return self.conn.execute(
+            "SELECT doc_id, annotator, status FROM document_status ORDER BY doc_id, annotator").fetchall()
+
+    @reading
+    def merged_layers(self) -> dict[tuple[int, str], tuple[int, str, str]]:
+        """{(doc_id, annotator): (source_id, source_name, fingerprint)} of the
+        layers a merge brought into this file; {} for a file from before
+        merging existed (read-only, it is never upgraded)."""
+        if not self.conn.execute(_HAS_MERGED_LAYERS).fetchone():
+            return {}
+        return {(doc_id, annotator): (source_id, name, fingerprint)
+                for doc_id, annotator, source_id, name, fingerprint in self.conn.execute(MERGED_LAYERS_SQL)}
+
+    # ------------------------------------------------------------ review (core/review.py)
+
+    @reading
+    def decisions(self, doc_id: int) -> list[Decision]:
+        """Every review decision on a document, oldest first ([] in a file
+        from before review existed, read-only and never upgraded)."""
+        if not self.conn.execute(_HAS_REVIEW).fetchone():
+            return []
+        rows = self.conn.execute(
+            f"SELECT {DECISION_COLUMNS} FROM review_decisions WHERE doc_id = ? ORDER BY id", (doc_id,))
+        return [Decision(*row) for row in rows]
+
+    @reading
+    def review_statuses(self, ids: IdRanges | None = None) -> dict[int, str]:
+        """{doc_id: review status} of every document (or those among `ids`):
+        "reviewed" once marked so, "in review" with a decision or a gold
+        span, else "not started" (see core/review.py)."""
+        reviewing = self.conn.execute(_HAS_REVIEW).fetchone() is not None
+        if ids is None:
+            return dict(self.conn.execute(_REVIEW_STATUSES) if reviewing
+                        else self.conn.execute(_GOLD_ONLY_STATUSES))
+        found: dict[int, str] = {}
+        for first, last in ids.ranges:
+            found.update(self.conn.execute(_REVIEW_STATUSES_BETWEEN, (first, last)) if reviewing
+                         else self.conn.execute(_GOLD_ONLY_STATUSES_BETWEEN, (first, last)))
+        return found
+
+    def export_layer_rows(self, annotators: list[str]) -> Iterator[tuple]:
+        """(doc_id, annotator, start, end, label) of the spans of these
+        layers, in document id order (then by annotator and position): for
+        an export of several layers (`export --annotator A --annotator B`)."""
+        # The names go in as one JSON array: one literal statement for any number of them.
+        spans = self.conn.execute(_LAYER_ROWS, (json.dumps(list(annotators)),))
+        return _rows(self, spans)
 
 
 def _rows(project, cursor) -> Iterator[tuple]:

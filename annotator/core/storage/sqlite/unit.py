@@ -14,6 +14,7 @@ import json
 import sqlite3
 from typing import Iterable
 
+from annotator.core.changes import Decision
 from annotator.core.model import Label, Span
 
 SPAN_COLUMNS = 'start, "end", label, annotator, doc_id, id'
@@ -21,6 +22,11 @@ SPAN_COLUMNS = 'start, "end", label, annotator, doc_id, id'
 # tag-all makes tens of thousands). A row is always the six SPAN_COLUMNS.
 span_from_row = functools.partial(tuple.__new__, Span)
 _INSERT_SPAN = 'INSERT INTO spans (id, doc_id, annotator, label, start, "end") VALUES (?, ?, ?, ?, ?, ?)'
+MERGED_LAYERS_SQL = "SELECT doc_id, annotator, source_id, source_name, fingerprint FROM merged_layers"
+# Review decisions (migration 0007_review): a row is the fields of changes.Decision, in order.
+DECISION_COLUMNS = 'doc_id, start, "end", label, decision, reviewer, decided_at, gold_span_id, id'
+_INSERT_DECISION = ('INSERT INTO review_decisions (doc_id, start, "end", label, decision, reviewer, '
+                    "decided_at, gold_span_id, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 
 class Unit:
@@ -82,6 +88,41 @@ class Unit:
         """The time, in the schema's own format (one value for a whole import:
         the column default evaluated per row costs more than the row)."""
         return self._conn.execute("SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')").fetchone()[0]
+
+    # ------------------------------------------------------------ merging (core/merge.py)
+
+    def layer(self, doc_id: int, annotator: str) -> list[Span]:
+        """One annotator's spans in one document, by position."""
+        rows = self._conn.execute(
+            f'SELECT {SPAN_COLUMNS} FROM spans WHERE doc_id = ? AND annotator = ? ORDER BY start, "end", label',
+            (doc_id, annotator))
+        return list(map(span_from_row, rows))
+
+    def merged_layers(self) -> dict[tuple[int, str], tuple[int, str, str]]:
+        """{(doc_id, annotator): (source_id, source_name, fingerprint)} of
+        every layer a merge brought in (see migration 0006_merged_layers)."""
+        rows = self._conn.execute(MERGED_LAYERS_SQL)
+        return {(doc_id, annotator): (source_id, name, fingerprint)
+                for doc_id, annotator, source_id, name, fingerprint in rows}
+
+    def record_merged_layer(self, doc_id: int, annotator: str, source_id: int, source_name: str,
+                            fingerprint: str, merged_at: str) -> None:
+        """Note that a merge brought this layer in from the file `source_id`
+        (replacing what an earlier merge noted)."""
+        self._conn.execute(
+            "INSERT INTO merged_layers (doc_id, annotator, source_id, source_name, fingerprint, merged_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (doc_id, annotator) DO UPDATE SET "
+            "source_id = excluded.source_id, source_name = excluded.source_name, "
+            "fingerprint = excluded.fingerprint, merged_at = excluded.merged_at",
+            (doc_id, annotator, source_id, source_name, fingerprint, merged_at))
+
+    def delete_spans(self, spans: list[Span]) -> int:
+        """Remove the spans with these ids (one statement); returns how many were there."""
+        before = self._conn.total_changes
+        self._conn.executemany("DELETE FROM spans WHERE id = ?", [(span.id,) for span in spans])
+        for span in spans:
+            self._log.spans(span.doc_id, span.id)
+        return self._conn.total_changes - before
 
     # ------------------------------------------------------------ writing
 
@@ -165,3 +206,44 @@ class Unit:
             for doc_id in {row[0] for row in rows} - self._new_documents:
                 self._log.span_range(doc_id, first, first + added - 1)
         return added
+
+    # ------------------------------------------------------------ review (core/review.py)
+
+    def decisions(self, doc_id: int) -> list[Decision]:
+        """Every review decision on a document, oldest first."""
+        rows = self._conn.execute(
+            f"SELECT {DECISION_COLUMNS} FROM review_decisions WHERE doc_id = ? ORDER BY id", (doc_id,))
+        return [Decision(*row) for row in rows]
+
+    def insert_decisions(self, decisions: list[Decision]) -> tuple[Decision, ...]:
+        """Store decisions (under their own ids if they have them: undo puts
+        a decision back as it was); returns them with their ids."""
+        # A decision changes the document's review status (its list row).
+        self._log.documents(*{decision.doc_id for decision in decisions})
+        if all(decision.id is None for decision in decisions):
+            # Accept-all-agreed's thousands: one statement, under ids handed
+            # out here (the write lock is ours; AUTOINCREMENT never reuses one).
+            row = self._conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'review_decisions'").fetchone()
+            first_id = (row[0] if row else 0) + 1
+            stored = tuple(decision._replace(id=first_id + i) for i, decision in enumerate(decisions))
+            self._conn.executemany(_INSERT_DECISION, stored)
+            return stored
+        return tuple(decision._replace(id=self._conn.execute(_INSERT_DECISION, decision).lastrowid)
+                     for decision in decisions)
+
+    def delete_decision(self, decision: Decision) -> bool:
+        """Remove the stored decision with `decision`'s id; False if there is
+        none (another window took it back)."""
+        gone = self._conn.execute("DELETE FROM review_decisions WHERE id = ?", (decision.id,)).rowcount == 1
+        self._log.documents(decision.doc_id)
+        return gone
+
+    def move_span(self, span: Span, after: Span) -> bool:
+        """Give the stored `span` (same id, position and label as given)
+        `after`'s position and label in place; False if it is no longer so."""
+        done = self._conn.execute(
+            'UPDATE spans SET start = ?, "end" = ?, label = ? WHERE id = ? AND start = ? AND "end" = ? '
+            "AND label = ?", (after.start, after.end, after.label, span.id, span.start, span.end, span.label)
+        ).rowcount == 1
+        self._log.spans(span.doc_id, span.id)
+        return done
