@@ -200,18 +200,25 @@ def _check_user(ctx, param, value: str | None) -> str:
                    "Default: a per-user project holding the sample article.")
 @click.option("--user", callback=_check_user, envvar="ANNOTATOR_USER", metavar="NAME",
               help="Your annotator name. Env: ANNOTATOR_USER. Default: your login name.")
+@click.option("--review", is_flag=True,
+              help="Open the window in review mode (as reviewer --user): every annotator's layer and gold.")
 @click.version_option(__version__, prog_name="annotator")
 @click.pass_context
-def cli(ctx: click.Context, db: Path | None, user: str) -> None:
+def cli(ctx: click.Context, db: Path | None, user: str, review: bool) -> None:
     """Label spans of text (actor, organisation, date, quote) and export them.
 
     With no command, opens the annotation window on the project.
     """
     ctx.obj = Settings(db, user)
+    if review and ctx.invoked_subcommand is not None:
+        raise click.UsageError("--review opens the window in review mode; it does not go with a command "
+                               f"({ctx.invoked_subcommand}).")
     if ctx.invoked_subcommand is None:
         from annotator.gui.launch import run_gui  # Qt is only loaded for the window
 
-        sys.exit(run_gui(ctx.obj.db, ctx.obj.user, seeds=None if ctx.obj.db_given else seeds_dir()))
+        # (review only when asked: run_gui's other callers and stand-ins take three arguments)
+        sys.exit(run_gui(ctx.obj.db, ctx.obj.user, seeds=None if ctx.obj.db_given else seeds_dir(),
+                         **({"review": True} if review else {})))
 
 
 @cli.command("import")
@@ -273,23 +280,40 @@ def export_command(settings: Settings, format_name: str, annotator: tuple[str, .
 
     write = writer(format_name)
     with settings.open_existing() as project:
-        if output is not None:
-            exporter.check_output(output, settings.db)
-        else:
-            # `export >> p.db`: the shell opened the project for us to append to.
-            exporter.check_output(Path(f"/dev/fd/{_stdout_fd()}"), settings.db, stream=True)
+        _check_output(settings, output)
         names = [exporter.check_annotator(project, name) for name in annotator] or None
         records = exporter.layers(project, names)
-        if output is None:
-            out = _utf8_stdout()
-            try:
-                write(records, out)
-                out.flush()
-            except OSError as e:
-                _stdout_failed(e)
-        else:
-            n = exporter.write_atomically(output, lambda f: write(records, f))
-            click.echo(f"Wrote {n} line{'s' if n != 1 else ''} to {output}.", err=True)
+        n = _write_output(output, lambda f: write(records, f))
+    if output is not None:
+        click.echo(f"Wrote {n} line{'s' if n != 1 else ''} to {output}.", err=True)
+
+
+def _check_output(settings: Settings, output: Path | None) -> None:
+    """Refuse an output that is the project or another database (see
+    exporter.check_output); standard output too (`export >> p.db`: the
+    shell opened the project for us to append to)."""
+    from annotator.core import exporter
+
+    if output is not None:
+        exporter.check_output(output, settings.db)
+    else:
+        exporter.check_output(Path(f"/dev/fd/{_stdout_fd()}"), settings.db, stream=True)
+
+
+def _write_output(output: Path | None, write):
+    """`write(stream)` to standard output (UTF-8; a closed or full one said
+    clearly), or atomically to `output`; returns what `write` returns."""
+    from annotator.core import exporter
+
+    if output is not None:
+        return exporter.write_atomically(output, write)
+    out = _utf8_stdout()
+    try:
+        result = write(out)
+        out.flush()
+    except OSError as e:
+        _stdout_failed(e)
+    return result
 
 
 @cli.command("backup")
@@ -463,6 +487,148 @@ def curate_command(settings: Settings, min_agree: int | None, annotators: str | 
         return
     click.echo(f"Added {n:,} agreed span{'s' if n != 1 else ''} to gold in {docs:,} "
                f"document{'s' if docs != 1 else ''} of {settings.db}, as reviewer {reviewer}.", err=True)
+
+
+@cli.command("agreement")
+@click.option("--annotators", metavar="A,B,...",
+              help="Compare only these annotators (comma-separated; `gold` is the reviewed layer). "
+                   "Default: everyone with a span or a status, gold left out.")
+@click.option("--labels", metavar="L1,L2,...", help="Count only spans of these labels. Default: all.")
+@click.option("--format", "format_name", type=click.Choice(("table", "csv", "json")), default="table",
+              show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file (atomically) instead of standard output.")
+@click.pass_obj
+def agreement_command(settings: Settings, annotators: str | None, labels: str | None, format_name: str,
+                      output: Path | None) -> None:
+    """Inter-annotator agreement: span precision, recall and F1 (exact and
+    overlapping) and token Cohen's kappa for each pair, Fleiss' kappa and
+    Krippendorff's alpha across all, the worst documents first, and token
+    label confusion matrices. Figures that are undefined (no spans, or
+    agreement that chance alone explains fully) are shown as - (null in JSON).
+    """
+    from annotator.core import agreement, agreement_output  # see import_command
+
+    def names(value: str | None, option: str) -> list[str] | None:
+        if value is None:
+            return None
+        found = [name.strip() for name in value.split(",") if name.strip()]
+        if not found:
+            raise click.BadParameter("name at least one", param_hint=option)
+        return found
+
+    wanted_annotators, wanted_labels = names(annotators, "--annotators"), names(labels, "--labels")
+    write = agreement_output.writer(format_name)
+    with settings.open_existing() as project:
+        _check_output(settings, output)
+        report = agreement.project_agreement(project, wanted_annotators, wanted_labels)
+    _write_output(output, lambda f: write(report, f))
+    if output is not None:
+        click.echo(f"Wrote the agreement of {', '.join(report.annotators)} to {output}.", err=True)
+
+
+@cli.group("labels", invoke_without_command=True)
+@click.pass_context
+def labels_group(ctx: click.Context) -> None:
+    """List the project's labels, or change them (see the subcommands).
+
+    \b
+    Examples:
+      annotator labels
+      annotator labels add person --color "#0072B2" --key 5 --description "A named person"
+      annotator labels rename organisation org
+      annotator labels set org --key o --color "#56B4E9"
+      annotator labels remove topic --force
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = ctx.obj
+    with settings.open_existing() as project:
+        labels = project.labels()
+        use = project.span_counts_by_label()
+    out = _stdout()
+    encoding = getattr(out, "encoding", None) or "utf-8"
+    try:
+        for label in labels:
+            keys = "+".join(label.keys) or "-"
+            note = f"  {label.description}" if label.description else ""
+            line, _ = _terminal_safe(f"{_printable(label.name)}  {label.color}  keys {keys}  "
+                                     f"{use.get(label.name, 0):,} spans  ({label.display}){_printable(note)}",
+                                     encoding)
+            out.write(line + "\n")
+        out.flush()
+    except OSError as e:
+        _stdout_failed(e)
+
+
+def _schema_done(change, what: str) -> None:
+    click.echo(what if change else "Nothing to change.", err=True)
+
+
+@labels_group.command("add")
+@click.argument("name")
+@click.option("--color", metavar="#RRGGBB", help="Its colour (default: the next unused of a colour-blind-safe set).")
+@click.option("--key", metavar="K", help="A digit 1-9 or a letter that applies it in the window.")
+@click.option("--description", default="", metavar="TEXT", help="What it is for (shown in the window).")
+@click.pass_obj
+def labels_add(settings: Settings, name: str, color: str | None, key: str | None, description: str) -> None:
+    """Add a label NAME."""
+    from annotator.core import schema
+
+    with settings.open_existing() as project:
+        change = schema.add_label(project, name, color=color, key=key, description=description)
+    _schema_done(change, f"Added the label {normalize_name(name)!r}.")
+
+
+@labels_group.command("rename")
+@click.argument("old")
+@click.argument("new")
+@click.pass_obj
+def labels_rename(settings: Settings, old: str, new: str) -> None:
+    """Rename the label OLD to NEW; its spans keep it under the new name."""
+    from annotator.core import schema
+
+    with settings.open_existing() as project:
+        change = schema.rename_label(project, old, new)
+    _schema_done(change, f"Renamed {normalize_name(old)!r} to {normalize_name(new)!r}.")
+
+
+@labels_group.command("set")
+@click.argument("name")
+@click.option("--color", metavar="#RRGGBB")
+@click.option("--key", metavar="K", help="A digit 1-9 or a letter.")
+@click.option("--no-keys", is_flag=True, help="Take its keys away.")
+@click.option("--description", metavar="TEXT")
+@click.option("--display", type=click.Choice(["highlight", "underline"]), help="How its spans are drawn.")
+@click.option("--position", type=click.IntRange(min=1), metavar="N", help="Its place in the list (1: first).")
+@click.pass_obj
+def labels_set(settings: Settings, name: str, color: str | None, key: str | None, no_keys: bool,
+               description: str | None, display: str | None, position: int | None) -> None:
+    """Change a label's colour, keys, description, drawing or place."""
+    from annotator.core import schema
+
+    with settings.open_existing() as project:
+        change = schema.update_label(project, name, color=color, key=key, clear_keys=no_keys,
+                                     description=description, display=display)
+        if position is not None:
+            moved = schema.move_label(project, name, position - 1)
+            change = change or moved
+    _schema_done(change, f"Changed the label {normalize_name(name)!r}.")
+
+
+@labels_group.command("remove")
+@click.argument("name")
+@click.option("--force", is_flag=True, help="Also remove every span that has this label.")
+@click.pass_obj
+def labels_remove(settings: Settings, name: str, force: bool) -> None:
+    """Remove the label NAME (refused while spans use it, unless --force)."""
+    from annotator.core import schema
+
+    with settings.open_existing() as project:
+        change = schema.remove_label(project, name, force=force)
+    n = len(change.removed)
+    _schema_done(change, f"Removed the label {normalize_name(name)!r}"
+                         + (f" and its {n:,} span{'s' if n != 1 else ''}." if n else "."))
 
 
 def main() -> None:

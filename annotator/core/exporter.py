@@ -82,8 +82,9 @@ def _named_layers(project: Project, annotators: list[str]) -> Iterator[dict]:
 def _record(text: str, rows, annotator: str | None, meta: dict) -> dict:
     return {
         "text": text,
-        "spans": [{"start": s, "end": e, "label": label, "text": text[s:e]}
-                  for _, _, s, e, label in rows],
+        "spans": [{"start": s, "end": e, "label": label, "text": text[s:e], "note": note} if note else
+                  {"start": s, "end": e, "label": label, "text": text[s:e]}
+                  for _, _, s, e, label, note in rows],
         "annotator": annotator,
         "meta": meta,
     }

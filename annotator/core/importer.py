@@ -12,7 +12,7 @@ from typing import Callable, Iterable
 from annotator.core import ops
 from annotator.core.errors import AnnotatorError, ImportRejected, InputError
 from annotator.core.formats import ParsedDocument, read_file
-from annotator.core.model import name_problem, normalize_name, text_digest
+from annotator.core.model import Span, name_problem, normalize_name, text_digest
 from annotator.core.storage import Project
 
 
@@ -93,8 +93,8 @@ def import_documents(project: Project, documents: list[ParsedDocument], *,
     if problems:
         raise ImportRejected(problems)
     known = set(project.label_names())
-    new_labels = list(dict.fromkeys(label for doc in documents for *_, label in doc.spans
-                                    if label not in known))
+    new_labels = list(dict.fromkeys(span[2] for doc in documents for span in doc.spans
+                                    if span[2] not in known))
 
     added = existing = 0
     with project.write() as unit:
@@ -103,6 +103,7 @@ def import_documents(project: Project, documents: list[ParsedDocument], *,
         known_docs = unit.documents_named({doc.name for doc in documents})
         now = unit.now()  # one creation time for the whole import
         span_rows = []
+        noted = []  # (doc_id, owner, span) of spans with a note: set once the spans are in
         for n, doc in enumerate(documents):
             if progress is not None and n % PROGRESS_EVERY == 0:
                 progress("Saving documents", n, len(documents))
@@ -117,7 +118,8 @@ def import_documents(project: Project, documents: list[ParsedDocument], *,
                 added += 1
             if doc.spans:
                 owner = doc.annotator or annotator
-                span_rows.extend([(doc_id, owner, label, start, end, now) for start, end, label in doc.spans])
+                span_rows.extend([(doc_id, owner, span[2], span[0], span[1], now) for span in doc.spans])
+                noted += [(doc_id, owner, span) for span in doc.spans if len(span) > 3 and span.note]
         spans_added = 0
         # In slices, so a million spans still report progress (and can be cancelled).
         for first in range(0, len(span_rows), SPAN_SLICE):
@@ -125,6 +127,9 @@ def import_documents(project: Project, documents: list[ParsedDocument], *,
                 progress("Saving spans", first, len(span_rows))
             # A span already in its layer (a re-import) is skipped, not an error.
             spans_added += unit.add_imported_spans(span_rows[first:first + SPAN_SLICE])
+        for doc_id, owner, span in noted:  # (few: a note is typed by a person)
+            span_id = unit.find_span(Span(span.start, span.end, span.label, owner, doc_id))
+            unit.set_note(span_id, doc_id, span.note)
     if added_labels:
         project.forget_cached()
     return ImportResult(added, existing, spans_added, tuple(label.name for label in added_labels))
@@ -158,7 +163,7 @@ def _unknown_label_errors(documents: list[ParsedDocument], known: set[str]) -> l
     known_list = ", ".join(sorted(known)) or "(none)"
     errors = []
     for doc in documents:
-        unknown = sorted({label for *_, label in doc.spans if label not in known})
+        unknown = sorted({span[2] for span in doc.spans if span[2] not in known})
         if unknown:
             errors.append(InputError(
                 doc.source, doc.line,

@@ -16,6 +16,8 @@ from annotator.core.errors import SpanError
 
 DOCUMENT_STATUSES = ("new", "in progress", "done")
 LABEL_DISPLAYS = ("highlight", "underline")
+# A span's note is a remark, not a document: longer is refused.
+MAX_NOTE_LENGTH = 10_000
 
 # A label or annotator name is shown in menus, exported and typed on the command line, so
 # it must be printable: no control characters, no surrounding blanks.

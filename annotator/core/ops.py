@@ -9,10 +9,11 @@ is on disk. `Change.inverse()` (see changes.py) describes the undo;
 from __future__ import annotations
 
 from annotator.core import labels as label_schema
-from annotator.core.changes import Change, StatusChange
+from annotator.core.changes import Change, NoteChange, StatusChange
 from annotator.core.errors import SpanError
-from annotator.core.layers import GOLD, Layer, may_edit
-from annotator.core.model import DOCUMENT_STATUSES, Label, Span, check_offsets, name_problem, normalize_name
+from annotator.core.layers import Layer, may_edit
+from annotator.core.model import (DOCUMENT_STATUSES, MAX_NOTE_LENGTH, Label, Span, check_offsets, name_problem, normalize_name,
+                                  unpaired_surrogate)
 from annotator.core.search import Covered, occurrences
 from annotator.core.storage import Project
 from annotator.core.storage.interface import UnitOfWork
@@ -111,7 +112,37 @@ def remove_span(project: Project, span_id: int) -> Change:
     span = project.span(span_id)
     if span is None:
         raise _gone(span_id)
-    return apply(project, Change(removed=(span,)))
+    with project.write() as unit:
+        note = unit.note(span_id)  # (goes with the span; undo brings it back)
+        notes = (NoteChange(span.id, span.doc_id, note, None),) if note is not None else ()
+        return apply(project, Change(removed=(span,), notes=notes))
+
+
+def set_note(project: Project, span_id: int, note: str | None, user: str, reviewing: bool = False) -> Change:
+    """Give a span a note (free text; None or blank takes it away). Only on
+    a span `user` may edit (their own; gold while reviewing)."""
+    span = project.span(span_id)
+    if span is None:
+        raise _gone(span_id)
+    if not may_edit(Layer.of(span), user, reviewing=reviewing):
+        raise SpanError(f"that span is {span.annotator}'s: only spans of your own layer take your notes")
+    note = _clean_note(note)
+    with project.write() as unit:
+        before = unit.note(span_id)
+        if before == note:
+            return Change()
+        return apply(project, Change(notes=(NoteChange(span.id, span.doc_id, before, note),)))
+
+
+
+def _clean_note(note: str | None) -> str | None:
+    if note is None or not note.strip():
+        return None
+    if len(note) > MAX_NOTE_LENGTH:
+        raise SpanError(f"a note is at most {MAX_NOTE_LENGTH:,} characters; this one has {len(note):,}")
+    if unpaired_surrogate(note) is not None:
+        raise SpanError("the note holds text that is not valid Unicode")
+    return note
 
 
 def relabel_span(project: Project, span_id: int, label: str) -> Change:
@@ -141,6 +172,11 @@ def apply(project: Project, change: Change) -> Change:
         for span in change.removed:
             if not unit.delete_span(span):
                 raise _gone(span.id)
+        if change.schema is not None:
+            if tuple(unit.labels()) != change.schema.before:
+                raise SpanError("the labels were changed meanwhile (in another window?); nothing was changed")
+            unit.replace_labels(change.schema.after, change.schema.renamed)
+            project.forget_cached()
         for before, after in change.relabeled:
             _check_names(project, after)
             if unit.find_span(after) not in (None, after.id):
@@ -165,19 +201,35 @@ def apply(project: Project, change: Change) -> Change:
             if status.after not in DOCUMENT_STATUSES:
                 raise SpanError(f"unknown status {status.after!r}; use one of {', '.join(DOCUMENT_STATUSES)}")
             unit.set_status(status.doc_id, status.annotator, status.after)
+        for note in change.notes:
+            unit.set_note(note.span_id, note.doc_id, _clean_note(note.after))
         decisions = unit.insert_decisions(list(change.decisions_added)) if change.decisions_added else ()
+    if change.schema is not None:
+        project.forget_cached()  # (again: a failed unit must not leave the new schema cached)
     return Change(removed=change.removed, added=tuple(added), relabeled=change.relabeled,
                   statuses=change.statuses, decisions_removed=change.decisions_removed,
-                  decisions_added=decisions)
+                  decisions_added=decisions, schema=change.schema, notes=change.notes)
 
 
 def _check_may_move(unit: UnitOfWork, before: Span, after: Span) -> None:
-    """Only a gold span is moved in place (edited in review): an annotator
-    moves their own span by removing it and tagging anew."""
-    if Layer.of(before).kind != GOLD or after.annotator != before.annotator or after.id != before.id:
-        raise SpanError(f"span {before.id} cannot be moved in place: only the gold layer's spans are "
-                        "edited so (in review)")
+    """A span moved in place stays the same span: same id, same layer.
+    (Who may move it is the operation's to check: move_span, review.edit_gold.)"""
+    if after.annotator != before.annotator or after.id != before.id or after.doc_id != before.doc_id:
+        raise SpanError(f"span {before.id} cannot be moved in place into another layer or document")
     check_offsets(_document_length(unit, after.doc_id), after.start, after.end)
+
+
+def move_span(project: Project, span_id: int, start: int, end: int, user: str) -> Change:
+    """Give a span new boundaries in place (its id, label and notes kept):
+    only one of `user`'s own layer."""
+    span = project.span(span_id)
+    if span is None:
+        raise _gone(span_id)
+    if not may_edit(Layer.of(span), user):
+        raise SpanError(f"that span is {span.annotator}'s: only spans of your own layer can be moved")
+    if (start, end) == (span.start, span.end):
+        return Change()
+    return apply(project, Change(relabeled=((span, span._replace(start=start, end=end)),)))
 
 
 def toggle_done(project: Project, doc_id: int, annotator: str) -> Change:

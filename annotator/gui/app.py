@@ -50,14 +50,14 @@ def make_app() -> QApplication:
     return app
 
 
-def main(db: Path, user: str, seeds: Path | None) -> int:
+def main(db: Path, user: str, seeds: Path | None, review: bool = False) -> int:
     from annotator.gui.main_window import MainWindow
 
     app = make_app()
     project = None
     try:
         project = Project.open(db, seeds=seeds)
-        window = MainWindow(project, user, QSettings())
+        window = MainWindow(project, user, QSettings(), review=review)
     except AnnotatorError as e:
         # The project cannot be opened, or is damaged past listing its
         # documents: say so in a box (the window would be empty anyway).

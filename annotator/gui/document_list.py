@@ -19,7 +19,12 @@ from annotator.gui.table_model import RowTableModel
 
 
 class DocumentTableModel(RowTableModel):
-    COLUMNS = ("Document", "Spans", "Status")
+    PLAIN_COLUMNS = ("Document", "Spans", "Status")
+    REVIEW_COLUMN = 3  # in review mode: not started / in review / reviewed (session_review.py)
+
+    @property
+    def COLUMNS(self) -> tuple[str, ...]:
+        return self.PLAIN_COLUMNS + (("Review",) if self.session.reviewing else ())
 
     def __init__(self, session: Session, parent=None):
         super().__init__(parent)
@@ -51,6 +56,8 @@ class DocumentTableModel(RowTableModel):
             return None
         summary = self.rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
+            if index.column() == self.REVIEW_COLUMN:
+                return self.session.review_status(summary.id)
             return (summary.name, summary.span_count, summary.status)[index.column()]
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 1:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -106,6 +113,19 @@ class DocumentList(QWidget):
             self._quiet = False
         if changed.documents is None or changed.document:
             self.select(self.session.doc.id if self.session.doc else None)
+        if changed.review or changed.documents is None:
+            self._show_review_column()
+
+    def _show_review_column(self) -> None:
+        """In review mode the reviewer sees the review status, not their own
+        span count and status."""
+        reviewing = self.session.reviewing
+        self.table.setColumnHidden(1, reviewing)
+        self.table.setColumnHidden(2, reviewing)
+        if reviewing and self.model.columnCount() > self.model.REVIEW_COLUMN:
+            header = self.table.horizontalHeader()
+            header.setSectionResizeMode(self.model.REVIEW_COLUMN, QHeaderView.ResizeMode.Fixed)
+            header.resizeSection(self.model.REVIEW_COLUMN, 90)
 
     def _row_changed(self, current, _previous):
         if not self._quiet and current.isValid():

@@ -31,9 +31,10 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QTextCursor, QTextLine
 from PySide6.QtWidgets import QPlainTextEdit, QToolTip, QWidget
 
-from annotator.core.layers import Layer
+from annotator.core.layers import GOLD_NAME, Layer
 from annotator.core.model import Span, excerpt, trim_whitespace
 from annotator.gui.layer_style import BOX, DASHED, DOTTED, HIGHLIGHT, UNDERLINE, Style, style_for
+from annotator.gui import review_paint
 from annotator.gui.offsets import OffsetMap, display_text
 from annotator.gui.session import Session
 from annotator.gui.session_changes import Changed
@@ -116,12 +117,23 @@ class DocumentView(QPlainTextEdit):
                     self.centerCursor()
         if changed.search:
             self._show_current_hit()
+        if changed.review and changed.reveal:
+            self._show_selected_candidate()
         if (changed.loaded and not changed.spans and not changed.selection and not changed.layers
                 and not changed.labels and not changed.search):
             self._repaint_if_shown(changed.loaded)
         elif (changed.reset_spans or changed.spans or changed.selection or changed.layers or changed.labels
-              or changed.user or changed.project or changed.search):
+              or changed.user or changed.project or changed.search or changed.review):
             self.viewport().update()
+
+    def _show_selected_candidate(self) -> None:
+        """Review mode: bring the selected candidate into view."""
+        candidate = self.session.selected_candidate()
+        if candidate is not None:
+            cursor = QTextCursor(self.document())
+            cursor.setPosition(self.offsets.to_qt(candidate.start))
+            self.setTextCursor(cursor)
+            self.centerCursor()
 
     def _show_current_hit(self) -> None:
         """Select the current search hit's text (so a label key tags it) and
@@ -217,12 +229,38 @@ class DocumentView(QPlainTextEdit):
         super().mouseDoubleClickEvent(event)
         if event.button() == Qt.MouseButton.LeftButton and self.textCursor().hasSelection():
             self.session.select(None)
+            self._snap_selection()
+
+    def _snap_selection(self) -> None:
+        """Widen a mouse selection to whole words, edge punctuation and
+        possessives left out (core/tokenize.py), when snapping is on: Qt's
+        own idea of a word splits "Jong-un" and keeps "Kim's" whole."""
+        if not self.session.snap_to_words:
+            return
+        # (Imported here: the tokenizer's regex module is not on the
+        # window's start-up path.)
+        from annotator.core.tokenize import snap
+
+        selection = self.selection_offsets()
+        if selection is None:
+            return
+        start, end = snap(self.text, *selection)
+        if end > start and (start, end) != selection:
+            self.select_text(start, end)
 
     def mouseReleaseEvent(self, event):
         super().mouseReleaseEvent(event)
+        dragged = (self._press_pos is not None
+                   and (event.position().toPoint() - self._press_pos).manhattanLength() > 4)
+        if event.button() == Qt.MouseButton.LeftButton and dragged and self.textCursor().hasSelection():
+            self._snap_selection()
         if event.button() != Qt.MouseButton.LeftButton or self.textCursor().hasSelection():
             return
         if self._press_pos is None or (event.position().toPoint() - self._press_pos).manhattanLength() > 4:
+            return
+        if self.session.reviewing:  # a click chooses a candidate (session_review.py)
+            q = self.cursorForPosition(event.position().toPoint()).position()
+            self.session.select_candidate_at(self.offsets.to_text(min(q, self.offsets.qt_length)))
             return
         candidates = self.spans_at_point(event.position().toPoint())
         ids = [s.id for s in candidates]
@@ -238,7 +276,8 @@ class DocumentView(QPlainTextEdit):
         if event.type() == QEvent.Type.ToolTip:
             spans = self.spans_at_point(event.pos())
             if spans:
-                QToolTip.showText(event.globalPos(), tooltip_html(spans, self.text), self.viewport())
+                QToolTip.showText(event.globalPos(), tooltip_html(spans, self.text, self.session.notes),
+                                  self.viewport())
             else:
                 QToolTip.hideText()
                 event.ignore()
@@ -377,6 +416,9 @@ class DocumentView(QPlainTextEdit):
     def paintEvent(self, event):
         visible = self._visible_range()
         spans = self._visible_spans(visible)
+        reviewing = self.session.reviewing
+        if reviewing:  # annotators' spans are drawn by review_paint; gold as always
+            review_spans, spans = spans, [s for s in spans if s.annotator == GOLD_NAME]
         # Outer spans first, so inner ones paint over them and stay visible.
         spans.sort(key=lambda s: -(s.end - s.start))
         geometry = {s.id: self._rects(s, visible) for s in spans}
@@ -384,6 +426,8 @@ class DocumentView(QPlainTextEdit):
         painter = QPainter(self.viewport())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         self._paint_hits(painter, visible)
+        if reviewing:
+            review_paint.paint_under(self, painter, visible)
         for span in spans:
             style, color = styles[span.id]
             if style.mark != HIGHLIGHT:
@@ -422,6 +466,8 @@ class DocumentView(QPlainTextEdit):
                 painter.setPen(OUTLINE_PENS[style.mark](color))
                 for rect, _ in geometry[span.id]:
                     painter.drawRect(rect.adjusted(0.5, 0.5, -0.5, -0.5))
+        if reviewing:
+            review_paint.paint_over(self, painter, visible, review_spans)
         selected = self.session.selected_span()
         if selected is not None and self.visible(selected):
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -485,11 +531,14 @@ def _last_line(layout, reached) -> int:
     return max(lo, 0)
 
 
-def tooltip_html(spans: list[Span], text: str) -> str:
-    """Tooltip for spans under the mouse.  Tooltips guess whether text is
-    rich text, so we always send HTML and escape every user string."""
+def tooltip_html(spans: list[Span], text: str, notes: dict[int, str] | None = None) -> str:
+    """Tooltip for spans under the mouse, with their notes.  Tooltips guess
+    whether text is rich text, so we always send HTML and escape every user
+    string."""
     lines = []
     for span in spans:
+        note = (notes or {}).get(span.id)
         lines.append(f"<b>{html.escape(span.label)}</b> · {html.escape(span.annotator)}"
-                     f"<br><i>{html.escape(excerpt(text[span.start:span.end], 60))}</i>")
+                     f"<br><i>{html.escape(excerpt(text[span.start:span.end], 60))}</i>"
+                     + (f"<br>✎ {html.escape(note).replace(chr(10), '<br>')}" if note else ""))
     return "<qt>" + "<hr>".join(lines) + "</qt>"

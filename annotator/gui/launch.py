@@ -60,10 +60,10 @@ def x_server_answers(display: str, timeout: float = 2.0) -> bool:
         return False
 
 
-def run_gui(db: Path, user: str, seeds: Path | None) -> int:
+def run_gui(db: Path, user: str, seeds: Path | None, review: bool = False) -> int:
     if not has_display():
         print(NO_DISPLAY_MESSAGE, file=sys.stderr)
         return 2
     from annotator.gui.app import main
 
-    return main(db, user, seeds)
+    return main(db, user, seeds, review=review)

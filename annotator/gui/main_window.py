@@ -9,14 +9,16 @@ from functools import partial
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QFont, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QInputDialog, QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
+from annotator.core.model import excerpt
 from annotator.core.storage import Project
-from annotator.gui import dialogs, document_commands, file_commands
+from annotator.gui import dialogs, document_commands, file_commands, review_commands
 from annotator.gui.actions import build_actions, build_menus, menu_text
 from annotator.gui.document_list import DocumentList
 from annotator.gui.document_view import DocumentView
 from annotator.gui.label_panel import LabelPanel, Notice, heading, plain_label, with_font
+from annotator.gui.review_panel import ReviewPanel
 from annotator.gui.search_bar import SearchBar
 from annotator.gui.session import Session
 from annotator.gui.session_changes import Changed
@@ -29,7 +31,7 @@ NOTICE_RED = "#B00020"
 
 class MainWindow(QMainWindow):
     def __init__(self, project: Project, user: str, settings: QSettings | None = None,
-                 poll_ms: int = POLL_MS):
+                 poll_ms: int = POLL_MS, review: bool = False):
         super().__init__()
         self.settings = settings if settings is not None else QSettings()
         self.session = Session(project, user, self)
@@ -49,8 +51,11 @@ class MainWindow(QMainWindow):
         # QWidget.actions(), which Qt itself calls).
         self.commands = build_actions(self)
         build_menus(self, self.commands)
+        self._show_review_mode()
         self._restore_settings()
         self.set_project(project, user)
+        if review:  # `annotator --review`
+            self.commands["review_mode"].setChecked(True)
         # Another process (a second window, a CLI import) may change the
         # project: notice it by polling and whenever the window is activated.
         self.poll_timer.start()
@@ -74,10 +79,15 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout(right)
         column.setContentsMargins(8, 8, 8, 8)
         column.setSpacing(6)
+        # Review mode's panel (review_panel.py) takes the span list's place.
+        self.review_panel = ReviewPanel(session, right)
+        self.review_panel.hide()
+        column.addWidget(self.review_panel, 1)
         column.addWidget(heading("Labels", right))
         column.addWidget(self.labels_panel)
         column.addSpacing(10)
-        column.addWidget(heading("Spans in this document", right))
+        self.spans_heading = heading("Spans in this document", right)
+        column.addWidget(self.spans_heading)
         column.addWidget(self.span_list, 1)
         left = QWidget(self)
         left_column = QVBoxLayout(left)
@@ -155,6 +165,24 @@ class MainWindow(QMainWindow):
             self._describe_selection()
         if changed.pending:
             self._show_pending(session.writes.pending)
+        if changed.review:
+            self._show_review_mode()
+
+    def _show_review_mode(self) -> None:
+        """The review keys act only in review mode (a label key then puts into gold)."""
+        on = self.session.reviewing
+        self.commands["review_mode"].setChecked(on)
+        self.review_panel.setVisible(on)
+        self.span_list.setVisible(not on)
+        self.spans_heading.setVisible(not on)
+        for action_id in ("next_candidate", "previous_candidate", "next_conflict", "previous_conflict",
+                          "next_reading", "previous_reading", "accept_reading", "reject_reading",
+                          "accept_all_agreed", "mark_reviewed"):
+            self.commands[action_id].setEnabled(on)
+        # Alt+arrows step through readings in review mode, and move your
+        # span's edges otherwise: one set of actions on at a time.
+        for action_id in ("start_left", "start_right", "end_left", "end_right"):
+            self.commands[action_id].setEnabled(not on)
 
     def _build_label_menu(self) -> None:
         menu = self.label_menu
@@ -175,6 +203,8 @@ class MainWindow(QMainWindow):
             menu.addAction(action)
             self.addAction(action)
             self._label_actions.append(action)
+        menu.addSeparator()
+        menu.addAction(self.commands["edit_labels"])
 
     def _update_title(self) -> None:
         doc, project = self.session.doc, self.session.project
@@ -278,6 +308,50 @@ class MainWindow(QMainWindow):
     def select_previous_span(self) -> None:
         self.select_next_span(-1)
 
+    # Span boundaries from the keyboard (session_boundaries.py).
+    start_left = lambda self: self.session.move_edge("start", -1)  # noqa: E731
+    start_right = lambda self: self.session.move_edge("start", 1)  # noqa: E731
+    end_left = lambda self: self.session.move_edge("end", -1)  # noqa: E731
+    end_right = lambda self: self.session.move_edge("end", 1)  # noqa: E731
+
+    def set_snap_words(self, on: bool) -> None:
+        self.session.snap_to_words = on
+        self.settings.setValue("snap_to_words", on)
+
+    def edit_note(self) -> None:
+        """F2: the selected span's note, in a small editor (blank: none)."""
+        span = self.session.selected_span()
+        if span is None:
+            self.session.edit_note(None)  # (says to select a span first)
+            return
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Note on a span")
+        dialog.setLabelText(f"Note on {span.label} “{excerpt(self.session.text[span.start:span.end], 40)}” "
+                            "(leave it empty for none):")
+        for label in dialog.findChildren(QLabel):  # (it would take the span's text for markup)
+            label.setTextFormat(Qt.TextFormat.PlainText)
+        dialog.setOption(QInputDialog.InputDialogOption.UsePlainTextEditForTextInput)
+        dialog.setTextValue(self.session.notes.get(span.id, ""))
+        dialog.setObjectName("noteDialog")
+        dialog.textValueSelected.connect(lambda text: self.session.edit_note(text))
+        dialog.open()
+
+    def show_agreement(self) -> None:
+        from annotator.gui.agreement_panel import open_agreement
+
+        open_agreement(self)
+
+    def edit_labels(self) -> None:
+        """The label schema dialog (one at a time)."""
+        from annotator.gui.label_dialog import LabelDialog
+
+        dialog = self.findChild(LabelDialog)
+        if dialog is None:
+            dialog = LabelDialog(self.session, self)
+        dialog.show()
+        dialog.raise_()
+        dialog.list.setFocus()
+
     def find(self) -> None:
         """Open the search bar with the selected text (if short) as the query."""
         selection = self.view.selection_offsets()
@@ -329,6 +403,17 @@ class MainWindow(QMainWindow):
     backup_project = file_commands.backup_project
     merge_project = file_commands.merge_project
     show_shortcuts = file_commands.show_shortcuts
+    toggle_review = review_commands.toggle_review
+    next_candidate = review_commands.next_candidate
+    previous_candidate = review_commands.previous_candidate
+    next_conflict = review_commands.next_conflict
+    previous_conflict = review_commands.previous_conflict
+    next_reading = review_commands.next_reading
+    previous_reading = review_commands.previous_reading
+    accept_reading = review_commands.accept_reading
+    reject_reading = review_commands.reject_reading
+    accept_all_agreed = review_commands.accept_all_agreed
+    toggle_reviewed = review_commands.toggle_reviewed
     show_about = file_commands.show_about
 
     # -------------------------------------------------------------- settings
@@ -345,6 +430,9 @@ class MainWindow(QMainWindow):
         except (TypeError, ValueError):
             size = DEFAULT_FONT_SIZE
         self.view.set_font_size(max(document_commands.MIN_FONT, min(document_commands.MAX_FONT, size)))
+        snap = self.settings.value("snap_to_words", True)
+        self.commands["snap_words"].setChecked(snap not in (False, "false", "0"))
+        self.session.snap_to_words = self.commands["snap_words"].isChecked()
 
     def _last_document(self, project: Project) -> int | None:
         if self.settings.value("last_project") != str(project.path):

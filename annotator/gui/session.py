@@ -33,7 +33,9 @@ from annotator.core.history import History
 from annotator.core.layers import Layer, may_change, may_edit
 from annotator.core.model import Document, DocumentSummary, Label, Span, excerpt
 from annotator.core.storage import Project, SpanReader
+from annotator.gui.session_boundaries import MovesEdges
 from annotator.gui.session_changes import Changed, Gather
+from annotator.gui.session_review import Reviews
 from annotator.gui.session_search import Searches
 from annotator.gui.session_sync import FollowsOtherPrograms
 from annotator.gui.span_index import SpanIndex
@@ -52,7 +54,7 @@ BULK_CHANGE = 500
 list_key = attrgetter("start", "end", "label", "annotator", "id")
 
 
-class Session(QObject, FollowsOtherPrograms, Searches):
+class Session(QObject, FollowsOtherPrograms, Searches, Reviews, MovesEdges):
     # One per operation, with a Changed; see the module docstring.
     changed = Signal(object)
     # A status-bar message (text, milliseconds): sent after `changed`.
@@ -76,6 +78,7 @@ class Session(QObject, FollowsOtherPrograms, Searches):
         self._ordered: list[Span] | None = []  # the same spans in list order, while known
         self.counts: Counter = Counter()  # own spans per label
         self.selected_id: int | None = None
+        self.notes: dict[int, str] = {}  # span id -> note, of the open document's spans
         self.show_other_layers = False
         self.history = History()  # undo and redo (core); steps carry the Edit menu's words
         self.writes = WriteQueue(self)
@@ -86,6 +89,7 @@ class Session(QObject, FollowsOtherPrograms, Searches):
         self._data_version = None
         self._reconnects = 0
         self._seq = 0  # how far into the project's change log this session has applied
+        self._init_review()  # review mode (session_review.py)
 
     # ------------------------------------------------------------ reading
 
@@ -229,6 +233,19 @@ class Session(QObject, FollowsOtherPrograms, Searches):
             self.name_filter = text
             self._load_documents(c)
 
+    def _labels_changed(self, c: Gather) -> None:
+        """The label schema changed (here or elsewhere): read it again, and the
+        open document's spans too if one has a name no longer in it (a rename
+        carries spans along in the store, not in memory)."""
+        self.project.forget_cached()
+        self._load_labels(c)
+        names = set(self._labels_by_name)
+        if self.doc is not None and any(span.label not in names for span in self.index):
+            self.finish_loading()
+            had = self.selected_id
+            self._set_spans(self.project.spans(self.doc.id))
+            c.set(all_spans=True, counts=True, selection=self.selected_id != had)
+
     def _load_labels(self, c: Gather) -> None:
         labels = self.project.labels()
         if labels != self.labels:
@@ -239,6 +256,7 @@ class Session(QObject, FollowsOtherPrograms, Searches):
     def _load_documents(self, c: Gather) -> None:
         self.documents = self.project.document_summaries(self.user, self.name_filter)
         c.set(documents=None)
+        self._review_load_statuses(c)
 
     def _remember_position(self) -> None:
         self._data_version = self.project.data_version()
@@ -263,7 +281,10 @@ class Session(QObject, FollowsOtherPrograms, Searches):
             if doc_id is None:
                 self.doc = None
                 self._set_spans([])
+                self.notes = {}
+                c.set(notes=True)
                 self.clear_search()
+                self._review_opened([])
                 return
             reader = None
             try:
@@ -282,10 +303,13 @@ class Session(QObject, FollowsOtherPrograms, Searches):
                 raise
             self.doc = doc
             self._set_spans(spans)
+            self.notes = self.project.notes(doc_id)
+            c.set(notes=True)
             self.refresh_search()  # the same search, in this document
             if not reader.done:
                 self._reader = reader
                 QTimer.singleShot(0, partial(self._load_more, reader))
+            self._review_opened(spans)  # the first screen's candidates, in review mode
 
     def _set_spans(self, spans: list[Span]) -> None:
         """The open document's spans, in list order (as the store reads them)."""
@@ -294,6 +318,7 @@ class Session(QObject, FollowsOtherPrograms, Searches):
         self._recount()
         if self.selected_id is not None and self.index.get(self.selected_id) is None:
             self.selected_id = None
+        self._review_restart()
 
     def _recount(self) -> None:
         own = self._own
@@ -317,6 +342,7 @@ class Session(QObject, FollowsOtherPrograms, Searches):
             QTimer.singleShot(0, partial(self._load_more, reader))
         if not page:
             return
+        self._review_read(page)
         with self._batch() as c:
             page = [s for s in page if self.index.get(s.id) is None]
             self.index.extend(page)
@@ -380,6 +406,9 @@ class Session(QObject, FollowsOtherPrograms, Searches):
         stored offsets), or else relabel the selected span; on someone
         else's span, adopt it into your own layer with that label."""
         if self.doc is None:
+            return
+        if self.reviewing:  # a label key while reviewing: into gold (session_review.py)
+            self.review_label(label, selection)
             return
         self.finish_loading()  # the check for an identical span needs them all
         span = self.selected_span()
@@ -484,9 +513,36 @@ class Session(QObject, FollowsOtherPrograms, Searches):
 
         with self._batch():
             doc_ids = change.doc_ids
-            if self.doc is None or self.doc.id not in doc_ids:
-                self.open_document(next(iter(doc_ids)))
+            # (A change to no document, the label schema, opens none.)
+            if doc_ids and (self.doc is None or self.doc.id not in doc_ids):
+                self.open_document(min(doc_ids))
             self._commit(ops.apply, change, then=applied)
+
+    def edit_note(self, note: str | None) -> None:
+        """Set the selected span's note (None or blank: take it away)."""
+        span = self.selected_span()
+        if span is None:
+            self._tell("Select a span first (click it, or step to it with ] and [).")
+            return
+        if not may_change(span, self.user):
+            self._tell(f"That span is {span.annotator}'s; only your own spans take your notes.")
+            return
+
+        def done(change: Change) -> None:
+            if change:
+                self._record(change, f"note on {self._quoted(span)}")
+                self._tell("Note saved." if self.notes.get(span.id) else "Note taken away.", 3000)
+
+        self._commit(ops.set_note, span.id, note, self.user, then=done)
+
+    def change_labels(self, operation, *args, description: str, **options) -> None:
+        """Run a label schema operation (core/schema.py) as one undoable step."""
+        def done(change: Change) -> None:
+            if change:
+                self._record(change, description)
+                self._tell(description[0].upper() + description[1:] + ".", 3000)
+
+        self._commit(partial(operation, **options), *args, then=done)
 
     def _record(self, change: Change, description: str) -> None:
         with self._batch() as c:
@@ -516,13 +572,24 @@ class Session(QObject, FollowsOtherPrograms, Searches):
         spans, counts, the selection if its span went."""
         with self._batch() as c:
             self._update_rows(change, c)
+            if change.schema is not None:
+                self._labels_changed(c)
             if self.doc is None or self.doc.id not in change.doc_ids:
+                self._review_saved(change, c)  # review statuses (session_review.py)
                 return
             doc_id = self.doc.id
+            for note in change.notes:
+                if note.doc_id == doc_id:
+                    if note.after is None:
+                        self.notes.pop(note.span_id, None)
+                    else:
+                        self.notes[note.span_id] = note.after
+                    c.set(notes=True)
             before = tuple(s for s in change.spans_before if s.doc_id == doc_id)
             after = tuple(s for s in change.spans_after if s.doc_id == doc_id)
             if before or after:
                 self._change_spans(before, after, change, c)
+            self._review_saved(change, c)  # decisions, candidates, review statuses
 
     def _update_rows(self, change: Change, c: Gather) -> None:
         """The document list's counts and statuses (this annotator's)."""
@@ -580,6 +647,7 @@ class Session(QObject, FollowsOtherPrograms, Searches):
         if self.selected_id is not None and self.index.get(self.selected_id) is None:
             self.selected_id = None
             c.set(selection=True)
+        self._review_spans_changed(before, after, c)
 
     # ------------------------------------------------------- saving state
 

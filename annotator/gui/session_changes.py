@@ -30,12 +30,14 @@ class Changed:
     history: bool = False  # what undo and redo would do
     pending: bool = False  # how many writes wait for another program's lock
     search: bool = False  # the search's hits, or which one is current
+    notes: bool = False  # the open document's span notes
+    review: bool = False  # review mode: on or off, its candidates, or the selected candidate
 
     @classmethod
     def everything(cls) -> "Changed":
         """All of it: what a widget made after the session was filled needs."""
         return cls(project=True, user=True, labels=True, documents=None, document=True, counts=True,
-                   selection=True, layers=True, history=True, pending=True, search=True)
+                   selection=True, layers=True, history=True, pending=True, search=True, review=True)
 
     @property
     def reset_spans(self) -> bool:

@@ -72,13 +72,18 @@ class FollowsOtherPrograms:
         core.changes.Feed). Idempotent: our own commits are in it too."""
         with self._batch() as c:
             if feed.labels:
-                self._load_labels(c)
+                self._labels_changed(c)
             if self.doc is not None and self.doc.id in feed.spans:
                 self.finish_loading()
                 self._apply_span_ids(feed.spans[self.doc.id], c)
+                notes = self.project.notes(self.doc.id)  # (a note changed elsewhere touches its span)
+                if notes != self.notes:
+                    self.notes = notes
+                    c.set(notes=True)
             touched = set(feed.documents) | set(feed.spans)
             if touched:
                 self._refresh_rows(touched, c)
+            self._review_feed(feed, c)  # decisions and review statuses (session_review.py)
             self._seq = feed.seq
 
     def _apply_span_ids(self, ids: IdRanges, c: Gather) -> None:

@@ -11,6 +11,7 @@ change, or a bulk change (tag all) replaced the spans.
 
 from __future__ import annotations
 
+import html
 from bisect import bisect_left
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
@@ -57,6 +58,8 @@ class SpanTableModel(RowTableModel):
                     self.add(span)
         if changed.labels and self.spans:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self.spans) - 1, 0))
+        if changed.notes and self.spans:
+            self.dataChanged.emit(self.index(0, 1), self.index(len(self.spans) - 1, 1))
 
     def set_spans(self, spans: list[Span]) -> None:
         """All rows at once; `spans` in list order (the session's)."""
@@ -121,12 +124,16 @@ class SpanTableModel(RowTableModel):
             if column == 0:
                 return span.label
             if column == 1:
-                return excerpt(self.session.text[span.start:span.end], EXCERPT)
+                shown = excerpt(self.session.text[span.start:span.end], EXCERPT)
+                return f"✎ {shown}" if span.id in self.session.notes else shown
             if column == 2:
                 return f"{span.start}–{span.end}"
             return span.annotator
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
             return self.colors.get(span.label)
+        if role == Qt.ItemDataRole.ToolTipRole and column == 1 and span.id in self.session.notes:
+            # Tooltips guess at rich text: always HTML, the note escaped.
+            return "<qt>" + html.escape(self.session.notes[span.id]).replace("\n", "<br>") + "</qt>"
         if role == Qt.ItemDataRole.UserRole:
             return span.id
         return None

@@ -214,8 +214,8 @@ def test_review_never_edits_an_annotators_layer(article):
     alices = project.spans(doc_id, "alice")[0]
     with pytest.raises(SpanError, match="not gold"):
         review.edit_gold(project, alices.id, "rita", label="date")
-    with pytest.raises(SpanError, match="cannot be moved in place"):
-        ops.apply(project, Change(relabeled=((alices, alices._replace(end=alices.end + 1)),)))
+    with pytest.raises(SpanError, match="that span is alice's"):
+        ops.move_span(project, alices.id, alices.start, alices.end + 1, "rita")
     with pytest.raises(SpanError, match="no span|no longer exists"):
         review.edit_gold(project, 10_000, "rita", label="date")
     assert layers(project, doc_id) == before

@@ -303,3 +303,20 @@ def test_without_a_change_log_everything_is_read_again(session, project_path, qt
     assert "modelReset" in span_spy.seen and "modelReset" in doc_spy.seen
     assert [TEXT[s.start:s.end] for s in spans.span_model.spans] == ["Beijing"]
     assert sorted(r.name for r in documents.model.rows) == ["meeting", "new one", "other"]
+
+
+def test_a_label_renamed_elsewhere_or_here_renames_the_shown_spans(session, project_path):
+    from annotator.core import schema
+
+    session.apply_label("actor", at("Xi Jinping"))
+    [span] = session.visible_spans()
+    with Project.open(project_path) as other:
+        schema.rename_label(other, "actor", "person")
+    assert session.check_for_changes()
+    assert [s.label for s in session.visible_spans()] == ["person"] and session.index.get(span.id).label == "person"
+    assert session.labels[0].name == "person" and dict(+session.counts) == {"person": 1}
+    # The same from this window, and its undo.
+    session._commit(schema.rename_label, "person", "who", then=lambda change: session._record(change, "rename"))
+    assert [s.label for s in session.visible_spans()] == ["who"]
+    session.undo()
+    assert [s.label for s in session.visible_spans()] == ["person"] and session.labels[0].name == "person"

@@ -1,9 +1,9 @@
 """JSONL: one document (and one annotator's spans) per line.
 
 Read: `{"text": str, "meta": {"name": ...}, "annotator": str,
-        "spans": [{"start", "end", "label", "text"?}]}` (spaCy/Prodigy) or
+        "spans": [{"start", "end", "label", "text"?, "note"?}]}` (spaCy/Prodigy) or
        doccano's `"label": [[start, end, label], ...]`.
-Write: `{"text", "spans": [{"start", "end", "label", "text"}], "annotator", "meta"}`,
+Write: `{"text", "spans": [{"start", "end", "label", "text", "note"?}], "annotator", "meta"}`,
        spans sorted by (start, end), UTF-8, not ASCII-escaped.
 """
 
@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import IO, Any, Callable, Iterable
 
 from annotator.core.errors import AnnotatorError, ImportRejected, InputError
-from annotator.core.formats.document import ParsedDocument
-from annotator.core.model import (document_name_problem, name_problem, normalize_name, offsets_problem, shown,
-                                  unpaired_surrogate)
+from annotator.core.formats.document import ParsedDocument, ParsedSpan
+from annotator.core.model import (MAX_NOTE_LENGTH, document_name_problem, name_problem, normalize_name,
+                                  offsets_problem, shown, unpaired_surrogate)
 from annotator.core.textio import binary_hint, line_of, read_bytes
 
 # A file stops being read after this many problems (the last one being the
@@ -140,8 +140,18 @@ def _parse_line(raw: bytes, path: Path, number: int) -> ParsedDocument:
         for key in ("start", "end", "label"):
             if key not in span:
                 raise fail(f'"spans" item {i + 1} has no "{key}"')
-        spans.append(_checked_span(text, span["start"], span["end"], span["label"],
-                                   span.get("text"), f'"spans" item {i + 1}', fail))
+        checked = _checked_span(text, span["start"], span["end"], span["label"],
+                                span.get("text"), f'"spans" item {i + 1}', fail)
+        note = span.get("note")
+        if note is not None and note != "":
+            if not isinstance(note, str):
+                raise fail(f'"spans" item {i + 1}: its "note" must be a string, not {_json_kind(note)}')
+            if unpaired_surrogate(note) is not None:
+                raise fail(f'"spans" item {i + 1}: its "note" holds text that is not valid Unicode')
+            if len(note) > MAX_NOTE_LENGTH:
+                raise fail(f'"spans" item {i + 1}: its "note" is longer than {MAX_NOTE_LENGTH:,} characters')
+            checked = ParsedSpan(*checked, note=note)
+        spans.append(checked)
     for i, item in enumerate(_as_list(obj, "label", fail)):
         if not isinstance(item, list) or len(item) != 3:
             raise fail(f'"label" item {i + 1} must be [start, end, label], found {json.dumps(item)[:60]}')

@@ -171,6 +171,17 @@ def _review(db: Database) -> None:
     db.execute('CREATE INDEX review_decisions_by_doc ON review_decisions (doc_id, start, "end")')
 
 
+@_migration("0008_span_notes")
+def _span_notes(db: Database) -> None:
+    # A free-text note on a span, kept apart from the spans table: few spans
+    # have one, and the spans table is read a lot. It goes with its span.
+    db.execute("""
+        CREATE TABLE span_notes (
+            span_id INTEGER PRIMARY KEY REFERENCES spans(id) ON DELETE CASCADE,
+            note TEXT NOT NULL CHECK (note <> '')
+        )""")
+
+
 # Indexes that only make reads faster are not migrations: a migration makes
 # older versions refuse the file and read-only copies unopenable, and costs a
 # backup copy of the whole project. These are added, when missing, to any

@@ -46,7 +46,8 @@ _REVIEW_STATUSES = f"""
 _GOLD_ONLY_STATUSES = f"SELECT d.id, CASE WHEN {_IN_GOLD} THEN 'in review' ELSE 'not started' END FROM documents d"
 _REVIEW_STATUSES_BETWEEN = _REVIEW_STATUSES + " WHERE d.id BETWEEN ? AND ?"
 _GOLD_ONLY_STATUSES_BETWEEN = _GOLD_ONLY_STATUSES + " WHERE d.id BETWEEN ? AND ?"
-_LAYER_ROWS = ('SELECT doc_id, annotator, start, "end", label FROM spans '
+_LAYER_ROWS = ('SELECT doc_id, annotator, start, "end", label, n.note FROM spans '
+               "LEFT JOIN span_notes n ON n.span_id = spans.id "
                "WHERE annotator IN (SELECT value FROM json_each(?)) "
                'ORDER BY doc_id, annotator, start, "end", label')
 
@@ -199,16 +200,18 @@ class Reads:
 
     def export_rows(self, annotator: str | None = None) -> tuple[Iterator[tuple], Iterator[tuple]]:
         """Two streams, both in document id order: (id, name, text, meta)
-        per document, and (doc_id, annotator, start, end, label) per span
+        per document, and (doc_id, annotator, start, end, label, note) per span
         (of one annotator's layer, or every layer sorted by annotator)."""
         documents = self.conn.execute("SELECT id, name, text, meta FROM documents ORDER BY id")
         if annotator is None:
             spans = self.conn.execute(
-                'SELECT doc_id, annotator, start, "end", label FROM spans '
+                'SELECT doc_id, annotator, start, "end", label, n.note FROM spans '
+                "LEFT JOIN span_notes n ON n.span_id = spans.id "
                 'ORDER BY doc_id, annotator, start, "end", label')
         else:
             spans = self.conn.execute(
-                'SELECT doc_id, annotator, start, "end", label FROM spans WHERE annotator = ? '
+                'SELECT doc_id, annotator, start, "end", label, n.note FROM spans '
+                "LEFT JOIN span_notes n ON n.span_id = spans.id WHERE annotator = ? "
                 'ORDER BY doc_id, start, "end", label', (annotator,))
         return _rows(self, documents), _rows(self, spans)
 
@@ -217,6 +220,18 @@ class Reads:
         """Everyone who has a document status (even with no span yet)."""
         return [row[0] for row in self.conn.execute(
             "SELECT DISTINCT annotator FROM document_status ORDER BY annotator")]
+
+    @reading
+    def notes(self, doc_id: int) -> dict[int, str]:
+        """{span id: note} of a document's spans that have one."""
+        return dict(self.conn.execute(
+            "SELECT n.span_id, n.note FROM span_notes n JOIN spans s ON s.id = n.span_id WHERE s.doc_id = ?",
+            (doc_id,)))
+
+    @reading
+    def span_counts_by_label(self) -> dict[str, int]:
+        """{label: number of spans} over the project."""
+        return dict(self.conn.execute("SELECT label, count(*) FROM spans GROUP BY label"))
 
     def texts(self) -> Iterator[tuple[int, str, str]]:
         """(id, name, text) of every document, by id, one at a time (a search
@@ -281,7 +296,7 @@ class Reads:
         return found
 
     def export_layer_rows(self, annotators: list[str]) -> Iterator[tuple]:
-        """(doc_id, annotator, start, end, label) of the spans of these
+        """(doc_id, annotator, start, end, label, note) of the spans of these
         layers, in document id order (then by annotator and position): for
         an export of several layers (`export --annotator A --annotator B`)."""
         # The names go in as one JSON array: one literal statement for any number of them.

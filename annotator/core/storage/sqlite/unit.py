@@ -180,6 +180,48 @@ class Unit:
              for i, l in enumerate(labels)])
         self._log.labels = True
 
+    def note(self, span_id: int) -> str | None:
+        row = self._conn.execute("SELECT note FROM span_notes WHERE span_id = ?", (span_id,)).fetchone()
+        return row[0] if row else None
+
+    def set_note(self, span_id: int, doc_id: int, note: str | None) -> None:
+        """Give the stored span a note, or take it away (None). A span that
+        is gone takes its note with it (ON DELETE CASCADE): nothing to do."""
+        if note is None:
+            self._conn.execute("DELETE FROM span_notes WHERE span_id = ?", (span_id,))
+        elif self._conn.execute("SELECT 1 FROM spans WHERE id = ?", (span_id,)).fetchone() is not None:
+            self._conn.execute("INSERT INTO span_notes (span_id, note) VALUES (?, ?) "
+                               "ON CONFLICT (span_id) DO UPDATE SET note = excluded.note", (span_id, note))
+        self._log.spans(doc_id, span_id)
+
+    def replace_labels(self, labels: tuple[Label, ...], renamed: tuple[tuple[str, str], ...] = ()) -> None:
+        """Make the schema `labels` (in this order), first renaming labels
+        (old, new). A label left out is deleted, which fails while a span
+        uses it."""
+        for old, new in renamed:
+            # Spans and review decisions follow by ON UPDATE CASCADE.
+            self._conn.execute("UPDATE labels SET name = ? WHERE name = ?", (new, old))
+        keep = [label.name for label in labels]
+        for (name,) in self._conn.execute("SELECT name FROM labels").fetchall():
+            if name not in keep:
+                self._conn.execute("DELETE FROM labels WHERE name = ?", (name,))
+        self._conn.executemany(
+            "INSERT INTO labels (name, color, hotkey, mnemonic, description, display, position) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET color = excluded.color, "
+            "hotkey = excluded.hotkey, mnemonic = excluded.mnemonic, description = excluded.description, "
+            "display = excluded.display, position = excluded.position",
+            [(l.name, l.color, l.hotkey, l.mnemonic, l.description, l.display, i) for i, l in enumerate(labels)])
+        self._log.labels = True
+
+    def label_use(self, label: str) -> tuple[int, int]:
+        """(spans, documents) using `label`."""
+        return self._conn.execute("SELECT count(*), count(DISTINCT doc_id) FROM spans WHERE label = ?",
+                                  (label,)).fetchone()
+
+    def spans_labelled(self, label: str) -> list[Span]:
+        return list(map(span_from_row, self._conn.execute(
+            f"SELECT {SPAN_COLUMNS} FROM spans WHERE label = ? ORDER BY id", (label,))))
+
     def insert_document(self, name: str, text: str, digest: str, meta: dict, created_at: str) -> int:
         doc_id = self._conn.execute(
             "INSERT INTO documents (name, text, text_sha256, length, meta, created_at) VALUES (?, ?, ?, ?, ?, ?)",
