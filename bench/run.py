@@ -5,7 +5,7 @@
     python -m bench --list           # the group names
 
 Groups: open (1), spans (2: window and store), scroll (3), import (4),
-export (5), startup (6), memory (7), list (8), tagall (9), feed (10), merge (M), agreement (A). Data is generated on first
+export (5), startup (6), memory (7), list (8), tagall (9), feed (10), merge (M), agreement (A), review (R). Data is generated on first
 use under bench/out/ (git-ignored); the GUI runs with QT_QPA_PLATFORM=offscreen.
 Each group runs in a fresh Python process; within a group the baseline is
 measured beside our code in the same process (start-up and memory: in
@@ -24,7 +24,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 def _groups():
     from bench import (agreement_bench, core_bench, feed_bench, gui_bench, merge_bench, process_bench,
-                       tag_bench)
+                       review_bench, tag_bench)
 
     return {
         "open": gui_bench.bench_open,
@@ -39,6 +39,7 @@ def _groups():
         "feed": feed_bench.bench_feed,
         "agreement": agreement_bench.bench_agreement,
         "merge": merge_bench.bench_merge,
+        "review": review_bench.bench_review,
     }
 
 

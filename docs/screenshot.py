@@ -19,7 +19,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QSettings  # noqa: E402
 
 from annotator.core.paths import seeds_dir  # noqa: E402
-from annotator.core.store import Project  # noqa: E402
+from annotator.core.storage import Project  # noqa: E402
 from annotator.gui.app import make_app  # noqa: E402
 from annotator.gui.main_window import MainWindow  # noqa: E402
 
@@ -71,5 +71,52 @@ def main(out: Path) -> None:
     print(f"wrote {out}")
 
 
+# docs/review.png: three annotators (who agrees, who does not) and a reviewer.
+REVIEW_TAGS = [
+    ("Xi Jinping", "actor", ("alice", "bob", "carol")),
+    ("Communist Party of China", "organisation", ("alice", "bob", "carol")),
+    ("Kim Jong-un", "actor", ("alice", "bob")),
+    ("July 11, 1961", "date", ("alice", "carol")),
+    ("July 11", "date", ("bob",)),
+    ("Song Tao", "actor", ("alice",)),
+    ("Song Tao", "organisation", ("bob", "carol")),
+    ("Sunday", "date", ("alice", "bob", "carol")),
+    ("Ri Ryong Nam", "actor", ("alice", "bob", "carol")),
+    ("Xinhua News", "organisation", ("bob", "carol")),
+]
+
+
+def review_shot(out: Path) -> None:
+    from annotator.core import ops
+
+    app = make_app()
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Project.open(Path(tmp) / "team.db", seeds=seeds_dir())
+        (doc,) = project.document_summaries("rita")
+        text = project.document(doc.id).text
+        for needle, label, who in REVIEW_TAGS:
+            start = text.index(needle)
+            for name in who:
+                ops.tag_span(project, doc.id, name, label, start, start + len(needle))
+        settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(project, "rita", settings, review=True)
+        window.resize(1400, 860)
+        window.show()
+        app.processEvents()
+        session = window.session
+        session.step_candidate(1, conflicts=True)  # the date: accept alice and carol's
+        session.step_reading(1)
+        session.accept_reading()
+        session.step_candidate(1, conflicts=True)  # Song Tao: selected, open
+        window.view.verticalScrollBar().setValue(0)
+        window.path_label.setText("~/annotation/team.db")
+        app.processEvents()
+        window.grab().save(str(out))
+        window.close()
+        project.close()
+    print(f"wrote {out}")
+
+
 if __name__ == "__main__":
     main(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "screenshot.png")
+    review_shot(Path(sys.argv[2]) if len(sys.argv) > 2 else HERE / "review.png")

@@ -127,6 +127,12 @@ def import_documents(project: Project, documents: list[ParsedDocument], *,
                 progress("Saving spans", first, len(span_rows))
             # A span already in its layer (a re-import) is skipped, not an error.
             spans_added += unit.add_imported_spans(span_rows[first:first + SPAN_SLICE])
+        # Someone's spans in a document make it "in progress" for them, as
+        # tagging it would (a status already set is left as it is).
+        started = {(row[0], row[1]) for row in span_rows}
+        for doc_id, owner in sorted(started):
+            if unit.status(doc_id, owner) is None:
+                unit.set_status(doc_id, owner, "in progress")
         for doc_id, owner, span in noted:  # (few: a note is typed by a person)
             span_id = unit.find_span(Span(span.start, span.end, span.label, owner, doc_id))
             unit.set_note(span_id, doc_id, span.note)

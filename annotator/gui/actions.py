@@ -46,6 +46,9 @@ ACTIONS = (
     ActionSpec("start_right", "Move span start right", ("Alt+Right",), "start_right", needs_spans=True),
     ActionSpec("end_left", "Move span end left", ("Alt+Shift+Left",), "end_left", needs_spans=True),
     ActionSpec("end_right", "Move span end right", ("Alt+Shift+Right",), "end_right", needs_spans=True),
+    ActionSpec("documents_panel", "&Documents panel", ("Ctrl+Shift+1",), "toggle_documents_panel", checkable=True),
+    ActionSpec("labels_panel", "&Labels and spans panel", ("Ctrl+Shift+2",), "toggle_labels_panel",
+               checkable=True),
     ActionSpec("snap_words", "&Snap to words", (), "set_snap_words", checkable=True,
                tip="Selections made with the mouse, and span edges moved with Alt+arrows, "
                    "go by whole words (off: by characters)"),
@@ -104,7 +107,7 @@ MENUS = (
                "next_span", "previous_span", "remove_span", "edit_note", "clear_selection", None,
                "start_left", "start_right", "end_left", "end_right")),
     ("&Document", ("next_document", "previous_document", None, "mark_done")),
-    ("&View", ("font_larger", "font_smaller", None, "other_layers", "review_mode", None, "snap_words")),
+    ("&View", ("font_larger", "font_smaller", None, "other_layers", "review_mode", None, "snap_words", None, "documents_panel", "labels_panel")),
     ("&Review", ("next_candidate", "previous_candidate", "next_conflict", "previous_conflict", "next_reading",
                  "previous_reading", None, "accept_reading", "reject_reading", "accept_all_agreed", None,
                  "mark_reviewed", None, "agreement")),

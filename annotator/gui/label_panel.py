@@ -55,9 +55,40 @@ class Notice(QLabel):
         super().mouseReleaseEvent(event)
 
 
+# WCAG 2 AA: normal text needs 4.5:1 against its background. The palette's
+# own grey (QPalette.Dark) gives about 2.3:1 on the usual light background.
+MIN_CONTRAST = 4.5
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    """WCAG 2 contrast ratio of two colours (1 to 21)."""
+    def luminance(color: QColor) -> float:
+        def channel(c: float) -> float:
+            return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+        return 0.2126 * channel(color.redF()) + 0.7152 * channel(color.greenF()) + 0.0722 * channel(color.blueF())
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def muted_color(palette: QPalette) -> QColor:
+    """The greyest mix of the text and background colours that still reads
+    at MIN_CONTRAST (light and dark themes alike)."""
+    text, background = palette.color(QPalette.ColorRole.WindowText), palette.color(QPalette.ColorRole.Window)
+    for step in range(60, -1, -5):  # % of the way from the text colour to the background
+        t = step / 100
+        mix = QColor.fromRgbF(text.redF() + (background.redF() - text.redF()) * t,
+                              text.greenF() + (background.greenF() - text.greenF()) * t,
+                              text.blueF() + (background.blueF() - text.blueF()) * t)
+        if contrast(mix, background) >= MIN_CONTRAST + 0.2:
+            return mix
+    return text
+
+
 def muted(label: QLabel) -> QLabel:
-    """Secondary text: drawn in the palette's darker grey."""
-    label.setForegroundRole(QPalette.ColorRole.Dark)
+    """Secondary text: grey, but readable (see muted_color)."""
+    palette = label.palette()
+    palette.setColor(QPalette.ColorRole.WindowText, muted_color(palette))
+    label.setPalette(palette)
     return label
 
 

@@ -5,11 +5,12 @@ itself follows it for the title, the status bar and the menus' words."""
 
 from __future__ import annotations
 
+import os
 from functools import partial
 
-from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
+from PySide6.QtCore import QEvent, QPoint, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QFont, QKeySequence
-from PySide6.QtWidgets import QInputDialog, QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QInputDialog, QLabel, QMainWindow, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from annotator.core.model import excerpt
 from annotator.core.storage import Project
@@ -27,6 +28,9 @@ from annotator.gui.span_list import SpanList
 POLL_MS = 1500
 DEFAULT_FONT_SIZE = 13
 NOTICE_RED = "#B00020"
+OFFSET_PX = 32  # a second window opens this far right and down of the first
+MIN_TEXT_CHARS = 40  # the text column never gets narrower than this (average characters)
+PANEL_MIN_PX = 180  # what a side panel needs to be of use
 
 
 class MainWindow(QMainWindow):
@@ -82,6 +86,10 @@ class MainWindow(QMainWindow):
         # Review mode's panel (review_panel.py) takes the span list's place.
         self.review_panel = ReviewPanel(session, right)
         self.review_panel.hide()
+        agreement = QPushButton("Agreement…", self.review_panel)
+        agreement.setToolTip("How far the annotators agree, here and in the whole project (Ctrl+Shift+K)")
+        agreement.clicked.connect(self.show_agreement)
+        self.review_panel.agreement_slot.addWidget(agreement)
         column.addWidget(self.review_panel, 1)
         column.addWidget(heading("Labels", right))
         column.addWidget(self.labels_panel)
@@ -104,11 +112,18 @@ class MainWindow(QMainWindow):
         self.search_bar.hide()
         self.search_bar.closed.connect(lambda: self.view.setFocus())
         middle_column.addWidget(self.search_bar)
+        self.left_panel, self.right_panel = left, right
+        self._auto_hidden: set[str] = set()  # panels hidden because the window is narrow
+        self._pinned: set[str] = set()  # panels shown from the View menu while narrow
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(left)
         self.splitter.addWidget(middle)
         self.splitter.addWidget(right)
+        # The text gets the room first: the panels keep their width only
+        # while the text has MIN_TEXT_CHARS (see _fit_panels).
+        self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(2, 0)
         self.splitter.setSizes([250, 740, 350])
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
@@ -154,7 +169,7 @@ class MainWindow(QMainWindow):
             self._build_label_menu()
         if changed.layers:
             self.commands["other_layers"].setChecked(session.show_other_layers)
-        if changed.project or changed.document:
+        if changed.project or changed.document or changed.user:
             self._update_title()
             if session.doc is not None:
                 self.settings.setValue("last_project", str(session.project.path))
@@ -209,7 +224,8 @@ class MainWindow(QMainWindow):
     def _update_title(self) -> None:
         doc, project = self.session.doc, self.session.project
         parts = [doc.name] if doc else []
-        parts += [project.path.name, "annotator"]
+        # The annotator too: two windows on one project, as two people, are told apart.
+        parts += [project.path.name, self.session.user, "annotator"]
         if project.read_only:
             parts.append("read-only")
         # "[*]" in a window title is Qt's modified-marker placeholder.
@@ -282,7 +298,11 @@ class MainWindow(QMainWindow):
         return self.session.check_for_changes()
 
     def apply_label(self, label: str) -> None:
-        self.session.apply_label(label, self.view.selection_offsets())
+        selection = self.view.selection_offsets()
+        if selection is None and self.view.textCursor().hasSelection():
+            self.statusBar().showMessage("The selection is only blank space: select some text to tag.", 5000)
+            return
+        self.session.apply_label(label, selection)
 
     def remove_selected_span(self) -> None:
         self.session.remove_selected_span()
@@ -422,6 +442,14 @@ class MainWindow(QMainWindow):
         geometry = self.settings.value("geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+        if self._others_open():
+            # Another window is open (another project, or another annotator on
+            # this one): not exactly on top of it.
+            self.move(self.pos() + QPoint(OFFSET_PX, OFFSET_PX))
+            screen = self.screen().availableGeometry()
+            if self.frameGeometry().right() > screen.right():  # (never off the screen)
+                self.move(max(screen.left(), screen.right() - self.frameGeometry().width()), self.y())
+        self.settings.setValue("open_windows", self._others_open() + [os.getpid()])
         splitter = self.settings.value("splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)
@@ -430,6 +458,10 @@ class MainWindow(QMainWindow):
         except (TypeError, ValueError):
             size = DEFAULT_FONT_SIZE
         self.view.set_font_size(max(document_commands.MIN_FONT, min(document_commands.MAX_FONT, size)))
+        for action in ("documents_panel", "labels_panel"):
+            shown = self.settings.value(action, True)
+            self.commands[action].setChecked(True)  # (toggled below if it was hidden)
+            self.commands[action].setChecked(shown not in (False, "false", "0"))
         snap = self.settings.value("snap_to_words", True)
         self.commands["snap_words"].setChecked(snap not in (False, "false", "0"))
         self.session.snap_to_words = self.commands["snap_words"].isChecked()
@@ -442,8 +474,70 @@ class MainWindow(QMainWindow):
         except (TypeError, ValueError):
             return None
 
+    # ------------------------------------------------------------- panels
+
+    def toggle_documents_panel(self, show: bool) -> None:
+        self._toggle_panel("documents", self.left_panel, show)
+
+    def toggle_labels_panel(self, show: bool) -> None:
+        self._toggle_panel("labels", self.right_panel, show)
+
+    def _toggle_panel(self, name: str, panel: QWidget, show: bool) -> None:
+        """From the View menu: shown there, a panel stays shown even in a
+        narrow window (the other one gives way first)."""
+        self._auto_hidden.discard(name)
+        panel.setVisible(show)
+        if show and self.isVisible():
+            self._pinned.add(name)
+        else:
+            self._pinned.discard(name)
+        self._fit_panels()
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._fit_panels()
+
+    def _fit_panels(self) -> None:
+        """Keep the text at least MIN_TEXT_CHARS wide: in a narrow window the
+        labels panel goes first, then the documents; they come back when
+        there is room (unless hidden from the View menu)."""
+        if not hasattr(self, "commands"):
+            return
+        needed = self.view.fontMetrics().averageCharWidth() * MIN_TEXT_CHARS + 2 * 18 + 24
+        panels = (("labels", self.right_panel, "labels_panel"), ("documents", self.left_panel, "documents_panel"))
+        room = self.splitter.width() - sum(max(panel.minimumSizeHint().width(), PANEL_MIN_PX) + self.splitter.handleWidth()
+                           for name, panel, action in panels
+                           if self.commands[action].isChecked())
+        for name, panel, action in panels:
+            if not self.commands[action].isChecked() or name in self._pinned:
+                continue
+            if room < needed:  # no room with it: hide it, and count its room for the text
+                if panel.isVisible():
+                    panel.hide()
+                    self._auto_hidden.add(name)
+                room += max(panel.minimumSizeHint().width(), PANEL_MIN_PX) + self.splitter.handleWidth()
+            elif name in self._auto_hidden:
+                panel.show()
+                self._auto_hidden.discard(name)
+
+    def _others_open(self) -> list[int]:
+        """Process ids of other annotator windows still running (the
+        settings list each window while it is open)."""
+        alive = []
+        for pid in self.settings.value("open_windows", [], type=list) or []:
+            try:
+                pid = int(pid)
+                if pid != os.getpid():
+                    os.kill(pid, 0)
+                    alive.append(pid)
+            except (ValueError, TypeError, ProcessLookupError, PermissionError):
+                continue
+        return alive
+
     def save_settings(self) -> None:
         self.settings.setValue("geometry", self.saveGeometry())
+        for action in ("documents_panel", "labels_panel"):
+            self.settings.setValue(action, self.commands[action].isChecked())
         self.settings.setValue("splitter", self.splitter.saveState())
         self.settings.sync()
 
@@ -465,6 +559,7 @@ class MainWindow(QMainWindow):
         self.poll_timer.stop()
         self.session.close()
         self.save_settings()
+        self.settings.setValue("open_windows", self._others_open())
         super().closeEvent(event)
 
     def changeEvent(self, event):

@@ -4,7 +4,7 @@ the buttons for the keys. Everything user-typed is plain text: QLabels in
 PlainText format and a table view, whose default delegate never renders
 HTML.
 
-An agreement panel (core/agreement.py) goes into `agreement_slot`.
+The window puts its Agreement… button (agreement_panel.py) into `agreement_slot`.
 """
 
 from __future__ import annotations

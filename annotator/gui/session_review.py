@@ -66,7 +66,8 @@ class Reviews:
     @property
     def review_complete(self) -> bool:
         """Every candidate of the open document is computed."""
-        return self.doc is None or (self._reader is None and self._review_done >= len(self.text))
+        return (not self.reviewing or self.doc is None
+                or (self._reader is None and self._review_done >= len(self.text)))
 
     def selected_candidate(self) -> Candidate | None:
         i = self._candidate_index(self.candidate_at)

@@ -355,3 +355,18 @@ def test_reading_a_large_file_reports_progress_within_it_and_can_be_stopped(proj
     reading = [(done, total) for step, done, total in seen if step == "Reading big.jsonl, MB"]
     assert len(reading) >= 3 and all(total == 1 for _, total in reading)  # a 1.3 MB file
     assert snapshot(project_path) == before  # stopped while reading: nothing written
+
+
+def test_imported_spans_start_the_document_for_their_annotator(project, tmp_path):
+    from annotator.core import ops as core_ops
+
+    source = write_jsonl(tmp_path / "in.jsonl", [
+        {"text": "Kim met Xi.", "meta": {"name": "a"}, "annotator": "ann",
+         "spans": [{"start": 0, "end": 3, "label": "actor"}]},
+        {"text": "Nothing tagged.", "meta": {"name": "b"}, "annotator": "ann"}])
+    import_files(project, [source], annotator=None)
+    statuses = {d.name: d.status for d in project.document_summaries("ann")}
+    assert statuses == {"a": "in progress", "b": "new"}
+    core_ops.set_status(project, 1, "ann", "done")
+    import_files(project, [source], annotator=None)  # again: a status someone set stays
+    assert project.status(1, "ann") == "done"

@@ -1,0 +1,95 @@
+"""Small things a newcomer tripped on: the title names the annotator, a
+second window does not open exactly on top of the first, a blank selection
+is called what it is."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from tests.gui.conftest import add_document
+
+
+def test_the_title_names_document_project_and_annotator(project, make_window):
+    doc_id = add_document(project, "note", "Kim met Xi.")
+    window = make_window(project, user="alice", doc_id=doc_id)
+    assert window.windowTitle() == f"note — {project.path.name} — alice — annotator"
+    window.set_user("bob")
+    assert " — bob — " in window.windowTitle()
+
+
+def test_a_second_window_opens_offset_from_one_still_open(project, make_window, settings):
+    first = make_window(project)
+    first.save_settings()  # where a window of this program was last
+    alone = make_window(project).pos()
+    settings.setValue("open_windows", [os.getppid()])  # another annotator process, still running
+    second = make_window(project)
+    dx, dy = second.pos().x() - alone.x(), second.pos().y() - alone.y()
+    assert dx == 32 and abs(dy - 32) <= 4  # (give or take the platform's title bar)
+    settings.setValue("open_windows", [999_999_999])  # gone: not counted
+    assert make_window(project).pos() == alone
+
+
+def test_a_blank_selection_is_called_blank(project, make_window, qtbot):
+    doc_id = add_document(project, "note", "Kim   met Xi.")
+    window = make_window(project, doc_id=doc_id)
+    window.view.select_text(3, 6)  # three spaces
+    qtbot.keyClick(window.view, Qt.Key.Key_1)
+    assert "only blank space" in window.statusBar().currentMessage()
+    assert project.spans(doc_id) == []
+
+
+def test_every_label_in_the_window_reads_at_wcag_aa_contrast(project, make_window):
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QLabel
+
+    from annotator.gui.label_panel import MIN_CONTRAST, contrast
+
+    doc_id = add_document(project, "note", "Kim met Xi.")
+    window = make_window(project, doc_id=doc_id)
+    checked = 0
+    for label in window.findChildren(QLabel):
+        if not label.isVisible() or not label.text() or label.styleSheet():
+            continue  # (notices with their own colours are checked where they are drawn)
+        palette = label.palette()
+        # (the role the label draws its text with, and the colour it has there)
+        ratio = contrast(palette.color(label.foregroundRole()), palette.color(QPalette.ColorRole.Window))
+        assert ratio >= MIN_CONTRAST, (label.text(), round(ratio, 2))
+        checked += 1
+    assert checked >= 10  # headings, key hints, counts, status bar
+
+
+def test_a_narrow_window_keeps_the_text_readable_and_panels_come_back(project, make_window):
+    from annotator.gui.main_window import MIN_TEXT_CHARS
+
+    doc_id = add_document(project, "note", "Kim met Xi in Beijing on Sunday. " * 40)
+    window = make_window(project, doc_id=doc_id)
+    app = QApplication.instance()
+    for size in ((640, 480), (800, 500)):
+        window.resize(*size)
+        app.processEvents()
+        chars = window.view.viewport().width() / window.view.fontMetrics().averageCharWidth()
+        assert chars >= MIN_TEXT_CHARS, (size, chars)
+    assert not window.right_panel.isVisible()  # the labels panel went first
+    window.resize(1400, 820)
+    app.processEvents()
+    assert window.right_panel.isVisible() and window.left_panel.isVisible()  # room again: back
+    window.commands["documents_panel"].setChecked(False)  # hidden by hand: stays hidden
+    window.resize(1500, 820)
+    app.processEvents()
+    assert not window.left_panel.isVisible()
+
+
+def test_a_panel_shown_by_hand_stays_even_when_narrow(project, make_window):
+    window = make_window(project)
+    app = QApplication.instance()
+    window.resize(640, 480)
+    app.processEvents()
+    assert not window.right_panel.isVisible()
+    window.commands["labels_panel"].setChecked(False)
+    window.commands["labels_panel"].setChecked(True)  # View > Labels and spans panel
+    window.resize(660, 480)
+    app.processEvents()
+    assert window.right_panel.isVisible()
