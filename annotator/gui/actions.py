@@ -44,8 +44,9 @@ ACTIONS = (
     # A word at a time while "Snap to words" is on, else a character.
     ActionSpec("start_left", "Move span start left", ("Alt+Left",), "start_left", needs_spans=True),
     ActionSpec("start_right", "Move span start right", ("Alt+Right",), "start_right", needs_spans=True),
-    ActionSpec("end_left", "Move span end left", ("Alt+Shift+Left",), "end_left", needs_spans=True),
-    ActionSpec("end_right", "Move span end right", ("Alt+Shift+Right",), "end_right", needs_spans=True),
+    # (Alt+, and Alt+. too: some window managers, openbox among them, take Alt+Shift+arrows.)
+    ActionSpec("end_left", "Move span end left", ("Alt+Shift+Left", "Alt+,"), "end_left", needs_spans=True),
+    ActionSpec("end_right", "Move span end right", ("Alt+Shift+Right", "Alt+."), "end_right", needs_spans=True),
     ActionSpec("documents_panel", "&Documents panel", ("Ctrl+Shift+1",), "toggle_documents_panel", checkable=True),
     ActionSpec("labels_panel", "&Labels and spans panel", ("Ctrl+Shift+2",), "toggle_labels_panel",
                checkable=True),

@@ -10,7 +10,8 @@ from functools import partial
 
 from PySide6.QtCore import QEvent, QPoint, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QFont, QKeySequence
-from PySide6.QtWidgets import QInputDialog, QLabel, QMainWindow, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QInputDialog, QLabel, QMainWindow, QPlainTextEdit, QPushButton, QSplitter,
+                               QVBoxLayout, QWidget)
 
 from annotator.core.model import excerpt
 from annotator.core.storage import Project
@@ -19,8 +20,6 @@ from annotator.gui.actions import build_actions, build_menus, menu_text
 from annotator.gui.document_list import DocumentList
 from annotator.gui.document_view import DocumentView
 from annotator.gui.label_panel import LabelPanel, Notice, heading, plain_label, with_font
-from annotator.gui.review_panel import ReviewPanel
-from annotator.gui.search_bar import SearchBar
 from annotator.gui.session import Session
 from annotator.gui.session_changes import Changed
 from annotator.gui.span_list import SpanList
@@ -83,14 +82,11 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout(right)
         column.setContentsMargins(8, 8, 8, 8)
         column.setSpacing(6)
-        # Review mode's panel (review_panel.py) takes the span list's place.
-        self.review_panel = ReviewPanel(session, right)
-        self.review_panel.hide()
-        agreement = QPushButton("Agreement…", self.review_panel)
-        agreement.setToolTip("How far the annotators agree, here and in the whole project (Ctrl+Shift+K)")
-        agreement.clicked.connect(self.show_agreement)
-        self.review_panel.agreement_slot.addWidget(agreement)
-        column.addWidget(self.review_panel, 1)
+        # Review mode's panel (review_panel.py) takes the span list's place;
+        # it is made the first time review mode is on (see review_panel), as
+        # the search bar is on the first Ctrl+F: neither is on the start-up path.
+        self._review_panel = None
+        self._right_column = column
         column.addWidget(heading("Labels", right))
         column.addWidget(self.labels_panel)
         column.addSpacing(10)
@@ -108,10 +104,8 @@ class MainWindow(QMainWindow):
         middle_column.setContentsMargins(0, 0, 0, 0)
         middle_column.setSpacing(0)
         middle_column.addWidget(self.view, 1)
-        self.search_bar = SearchBar(session, middle)
-        self.search_bar.hide()
-        self.search_bar.closed.connect(lambda: self.view.setFocus())
-        middle_column.addWidget(self.search_bar)
+        self._search_bar = None
+        self._middle_column = middle_column
         self.left_panel, self.right_panel = left, right
         self._auto_hidden: set[str] = set()  # panels hidden because the window is narrow
         self._pinned: set[str] = set()  # panels shown from the View menu while narrow
@@ -187,7 +181,8 @@ class MainWindow(QMainWindow):
         """The review keys act only in review mode (a label key then puts into gold)."""
         on = self.session.reviewing
         self.commands["review_mode"].setChecked(on)
-        self.review_panel.setVisible(on)
+        if on or self._review_panel is not None:
+            self.review_panel.setVisible(on)
         self.span_list.setVisible(not on)
         self.spans_heading.setVisible(not on)
         for action_id in ("next_candidate", "previous_candidate", "next_conflict", "previous_conflict",
@@ -351,6 +346,8 @@ class MainWindow(QMainWindow):
         for label in dialog.findChildren(QLabel):  # (it would take the span's text for markup)
             label.setTextFormat(Qt.TextFormat.PlainText)
         dialog.setOption(QInputDialog.InputDialogOption.UsePlainTextEditForTextInput)
+        for editor in dialog.findChildren(QPlainTextEdit):  # Tab to the buttons: OK from the keyboard
+            editor.setTabChangesFocus(True)
         dialog.setTextValue(self.session.notes.get(span.id, ""))
         dialog.setObjectName("noteDialog")
         dialog.textValueSelected.connect(lambda text: self.session.edit_note(text))
@@ -390,7 +387,8 @@ class MainWindow(QMainWindow):
         self.session.step_hit(-1)
 
     def clear_selection(self) -> None:
-        if self.search_bar.isVisible() and self.search_bar.isAncestorOf(self.focusWidget()):
+        if (self._search_bar is not None and self.search_bar.isVisible()
+                and self.search_bar.isAncestorOf(self.focusWidget())):
             self.search_bar.close_bar()  # Esc in the search bar closes it
             return
         cursor = self.view.textCursor()
@@ -475,6 +473,31 @@ class MainWindow(QMainWindow):
             return None
 
     # ------------------------------------------------------------- panels
+
+    @property
+    def review_panel(self):
+        if self._review_panel is None:
+            from annotator.gui.review_panel import ReviewPanel
+
+            panel = self._review_panel = ReviewPanel(self.session, self.right_panel)
+            panel.hide()
+            agreement = QPushButton("Agreement…", panel)
+            agreement.setToolTip("How far the annotators agree, here and in the whole project (Ctrl+Shift+K)")
+            agreement.clicked.connect(self.show_agreement)
+            panel.agreement_slot.addWidget(agreement)
+            self._right_column.insertWidget(0, panel, 1)
+        return self._review_panel
+
+    @property
+    def search_bar(self):
+        if self._search_bar is None:
+            from annotator.gui.search_bar import SearchBar
+
+            bar = self._search_bar = SearchBar(self.session, self.splitter.widget(1))
+            bar.hide()
+            bar.closed.connect(lambda: self.view.setFocus())
+            self._middle_column.addWidget(bar)
+        return self._search_bar
 
     def toggle_documents_panel(self, show: bool) -> None:
         self._toggle_panel("documents", self.left_panel, show)

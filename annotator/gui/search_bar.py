@@ -4,9 +4,9 @@ every document (one undo step)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QPushButton, QToolButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+                               QToolButton, QVBoxLayout, QWidget)
 
 from annotator.gui.label_panel import muted, plain_label
 from annotator.gui.session import Session
@@ -40,7 +40,9 @@ class SearchBar(QWidget):
         self.label.setToolTip("The label to give every match")
         self.scope = QComboBox(self)
         self.scope.addItems(["in this document", "in every document"])
-        self.tag = QPushButton("Tag all matches", self)
+        # Alt+T tags, Alt+A picks the label ("as"): the bar works from the
+        # keyboard (Alt+L would open the Labels menu).
+        self.tag = QPushButton("&Tag all matches", self)
         self.tag.setToolTip("Give every match this label in your layer (skipping those already tagged "
                             "so, or inside a span of the label): one undo step")
         close = QToolButton(self)
@@ -61,7 +63,9 @@ class SearchBar(QWidget):
         first.addStretch(0)
         first.addWidget(close)
         second.addStretch(1)
-        for widget in (self.tag, self.label, self.scope):
+        as_label = QLabel("&as", self)
+        as_label.setBuddy(self.label)
+        for widget in (self.tag, as_label, self.label, self.scope):
             second.addWidget(widget)
         for combo, letters in ((self.label, 8), (self.scope, 15)):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -77,8 +81,20 @@ class SearchBar(QWidget):
         self.tag.clicked.connect(self.tag_all)
         self.scope.currentIndexChanged.connect(lambda _i: self._show_count())
         close.clicked.connect(self.close_bar)
+        for combo in (self.label, self.scope):
+            combo.installEventFilter(self)
         session.changed.connect(self.follow)
         self.follow(Changed.everything())
+
+    def eventFilter(self, watched, event):
+        # A letter typed in a combo box here chooses an item; without this,
+        # the window's one-key label shortcuts ("O": organisation) would take
+        # it and tag the selected text instead.
+        if (event.type() == QEvent.Type.ShortcutOverride and event.text().isprintable() and event.text()
+                and not event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)):
+            event.accept()
+            return True
+        return super().eventFilter(watched, event)
 
     def open_bar(self, text: str = "") -> None:
         """Show the bar with `text` (the selected text, if any) and focus it."""
