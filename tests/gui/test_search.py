@@ -113,3 +113,16 @@ def test_the_current_hit_is_painted(project, make_window, qtbot):
     window.view.viewport().repaint()
     image = window.view.viewport().grab().toImage()
     assert HIT_CURRENT.name() not in {QColor(image.pixel(int(rect.left()) + 2, int(rect.center().y()))).name()}
+
+
+def test_letters_typed_in_the_bars_label_list_choose_a_label_not_tag(project, make_window, qtbot):
+    window, doc_id = _window(project, make_window)
+    window.find()
+    bar = _type(qtbot, window, "Kim")  # (the hit is selected in the text)
+    bar.label.setFocus()
+    qtbot.keyClick(bar.label, Qt.Key.Key_O)  # "O" is also organisation's window-wide key
+    assert bar.label.currentText() == "organisation"
+    assert project.spans(doc_id) == []  # the selected hit was not tagged by the letter
+    assert bar.tag.shortcut().toString() == "Alt+T"  # (pressed for real under Xvfb: see the README)
+    bar.tag.click()
+    assert [s.label for s in project.spans(doc_id, "alice")] == ["organisation"]
