@@ -183,6 +183,7 @@ class MainWindow(QMainWindow):
         self.commands["review_mode"].setChecked(on)
         if on or self._review_panel is not None:
             self.review_panel.setVisible(on)
+        self._auto_hidden_reset()
         self.span_list.setVisible(not on)
         self.spans_heading.setVisible(not on)
         for action_id in ("next_candidate", "previous_candidate", "next_conflict", "previous_conflict",
@@ -520,6 +521,14 @@ class MainWindow(QMainWindow):
         super().resizeEvent(event)
         self._fit_panels()
 
+    def _auto_hidden_reset(self) -> None:
+        """Which panel gives way depends on the mode: show what the narrow
+        window hid, and fit again."""
+        for name in list(self._auto_hidden):
+            (self.left_panel if name == "documents" else self.right_panel).show()
+        self._auto_hidden.clear()
+        self._fit_panels()
+
     def _fit_panels(self) -> None:
         """Keep the text at least MIN_TEXT_CHARS wide: in a narrow window the
         labels panel goes first, then the documents; they come back when
@@ -528,6 +537,8 @@ class MainWindow(QMainWindow):
             return
         needed = self.view.fontMetrics().averageCharWidth() * MIN_TEXT_CHARS + 2 * 18 + 24
         panels = (("labels", self.right_panel, "labels_panel"), ("documents", self.left_panel, "documents_panel"))
+        if self.session.reviewing:  # the review panel is on the right: the document list goes first
+            panels = panels[::-1]
         room = self.splitter.width() - sum(max(panel.minimumSizeHint().width(), PANEL_MIN_PX) + self.splitter.handleWidth()
                            for name, panel, action in panels
                            if self.commands[action].isChecked())

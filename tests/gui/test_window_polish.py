@@ -94,3 +94,14 @@ def test_a_panel_shown_by_hand_stays_even_when_narrow(project, make_window):
     window.resize(660, 480)
     app.processEvents()
     assert window.right_panel.isVisible()
+
+
+def test_in_review_mode_a_narrow_window_keeps_the_review_panel(project, make_window):
+    window = make_window(project)
+    app = QApplication.instance()
+    window.resize(800, 520)
+    app.processEvents()
+    assert not window.right_panel.isVisible() and window.left_panel.isVisible()
+    window.commands["review_mode"].setChecked(True)
+    app.processEvents()
+    assert window.right_panel.isVisible() and not window.left_panel.isVisible()
