@@ -417,9 +417,11 @@ def merge_command(settings: Settings, others: tuple[Path, ...], prefer: str | No
 @click.option("--case-sensitive", is_flag=True, help="Match case exactly (the default ignores case).")
 @click.option("--document", "documents", multiple=True, metavar="NAME",
               help="Only this document (repeat for several); the default is every document.")
+@click.option("--user", "tagger", callback=lambda ctx, param, value: _check_user(ctx, param, value) if value else None,
+              metavar="NAME", help="Whose layer the spans go into. Default: the global --user.")
 @click.pass_obj
 def tag_command(settings: Settings, label: str, text: str | None, regex: str | None, case_sensitive: bool,
-                documents: tuple[str, ...]) -> None:
+                documents: tuple[str, ...], tagger: str | None) -> None:
     """Tag every match of a text or pattern as LABEL in your layer (--user).
 
     Matches already tagged with LABEL, or inside a span of LABEL, are
@@ -440,11 +442,12 @@ def tag_command(settings: Settings, label: str, text: str | None, regex: str | N
                               case_sensitive=case_sensitive)
     except AnnotatorError as e:
         raise click.BadParameter(str(e), param_hint="--regex" if regex is not None else "--text") from None
+    user = tagger or settings.user
     with settings.open_existing() as project:
-        result = tag_by_search(project, settings.user, normalize_name(label), pattern, list(documents) or None)
+        result = tag_by_search(project, user, normalize_name(label), pattern, list(documents) or None)
     added = len(result.change.added)
     click.echo(f"Tagged {added:,} match{'es' if added != 1 else ''} as {normalize_name(label)} for "
-               f"{settings.user} in {result.documents:,} document{'s' if result.documents != 1 else ''}"
+               f"{user} in {result.documents:,} document{'s' if result.documents != 1 else ''}"
                f"; {result.skipped:,} skipped (already tagged so, or inside a span of that label).")
 
 
@@ -465,7 +468,8 @@ def curate_command(settings: Settings, min_agree: int | None, annotators: str | 
 
     Spans already in gold, or rejected in review, are skipped, so running it
     again adds nothing. Annotators' own layers are not changed. All or
-    nothing: one step, undoable in the window.
+    nothing: one transaction. (Only steps taken in the window can be undone
+    there; export gold first if you may want this one back.)
     """
     from annotator.core import review  # see import_command
 
@@ -480,10 +484,16 @@ def curate_command(settings: Settings, min_agree: int | None, annotators: str | 
             change = review.accept_all_agreed(project, None, reviewer, min_agree=min_agree, annotators=names)
         except AnnotatorError as e:
             raise click.ClickException(str(e)) from None
+        # (Why nothing: so few annotators that N can never agree, or all done.)
+        most = 0 if change or min_agree is None else max(
+            (len(review.document_annotators(project, d.id)) for d in project.document_summaries(reviewer)),
+            default=0)
     n, docs = len(change.added), len(change.doc_ids)
     if not n:
-        click.echo(f"Nothing to add to gold in {settings.db}: every agreed span is already there "
-                   "(or was rejected).", err=True)
+        why = (f"no document has {min_agree} annotators (at most {most} annotated one), so {min_agree} cannot "
+               "agree anywhere; give a smaller --min-agree" if min_agree is not None and min_agree > most
+               else "every agreed span is already there (or was rejected)")
+        click.echo(f"Nothing to add to gold in {settings.db}: {why}.", err=True)
         return
     click.echo(f"Added {n:,} agreed span{'s' if n != 1 else ''} to gold in {docs:,} "
                f"document{'s' if docs != 1 else ''} of {settings.db}, as reviewer {reviewer}.", err=True)

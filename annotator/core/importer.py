@@ -135,7 +135,8 @@ def import_documents(project: Project, documents: list[ParsedDocument], *,
                 unit.set_status(doc_id, owner, "in progress")
         for doc_id, owner, span in noted:  # (few: a note is typed by a person)
             span_id = unit.find_span(Span(span.start, span.end, span.label, owner, doc_id))
-            unit.set_note(span_id, doc_id, span.note)
+            if unit.note(span_id) is None:  # (a note written here since is not overwritten)
+                unit.set_note(span_id, doc_id, span.note)
     if added_labels:
         project.forget_cached()
     return ImportResult(added, existing, spans_added, tuple(label.name for label in added_labels))

@@ -112,10 +112,7 @@ def remove_span(project: Project, span_id: int) -> Change:
     span = project.span(span_id)
     if span is None:
         raise _gone(span_id)
-    with project.write() as unit:
-        note = unit.note(span_id)  # (goes with the span; undo brings it back)
-        notes = (NoteChange(span.id, span.doc_id, note, None),) if note is not None else ()
-        return apply(project, Change(removed=(span,), notes=notes))
+    return apply(project, Change(removed=(span,)))  # (its note goes too, and comes back on undo)
 
 
 def set_note(project: Project, span_id: int, note: str | None, user: str, reviewing: bool = False) -> Change:
@@ -169,7 +166,14 @@ def apply(project: Project, change: Change) -> Change:
             if not unit.delete_decision(decision):
                 raise SpanError(f"review decision {decision.id} no longer exists (another window may "
                                 "have taken it back)")
+        # A removed span's note goes with it (ON DELETE CASCADE): the change
+        # returned carries it, so undo puts the note back with the span.
+        noted = {note.span_id for note in change.notes}
+        notes = list(change.notes)
         for span in change.removed:
+            note = unit.note(span.id) if span.id not in noted else None
+            if note is not None:
+                notes.append(NoteChange(span.id, span.doc_id, note, None))
             if not unit.delete_span(span):
                 raise _gone(span.id)
         if change.schema is not None:
@@ -208,7 +212,7 @@ def apply(project: Project, change: Change) -> Change:
         project.forget_cached()  # (again: a failed unit must not leave the new schema cached)
     return Change(removed=change.removed, added=tuple(added), relabeled=change.relabeled,
                   statuses=change.statuses, decisions_removed=change.decisions_removed,
-                  decisions_added=decisions, schema=change.schema, notes=change.notes)
+                  decisions_added=decisions, schema=change.schema, notes=tuple(notes))
 
 
 def _check_may_move(unit: UnitOfWork, before: Span, after: Span) -> None:

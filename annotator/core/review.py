@@ -117,10 +117,10 @@ def reject(project: Project, doc_id: int, reviewer: str, start: int, end: int, l
         if gold_id is None and any(d.decision == "reject" and (d.start, d.end, d.label) == (start, end, label)
                                    for d in unit.decisions(doc_id)):
             return Change()
-        removed = ops.apply(project, Change(removed=(unit.span(gold_id),))).removed if gold_id else ()
+        out = ops.apply(project, Change(removed=(unit.span(gold_id),))) if gold_id else Change()
         decisions = unit.insert_decisions([Decision(doc_id, start, end, label, "reject", reviewer, unit.now(),
                                                     gold_id)])
-    return Change(removed=removed, decisions_added=decisions)
+    return Change(removed=out.removed, notes=out.notes, decisions_added=decisions)
 
 
 def edit_gold(project: Project, span_id: int, reviewer: str, *, label: str | None = None,

@@ -82,12 +82,15 @@ def remove_label(project: Project, name: str, *, force: bool = False) -> Change:
     i = _index(labels, name)
     with project.write() as unit:
         spans, documents = unit.label_use(labels[i].name)
-        if spans and not force:
+        decisions = tuple(unit.decisions_labelled(labels[i].name))
+        if (spans or decisions) and not force:
+            also = f" and {len(decisions):,} review decision{'s' if len(decisions) != 1 else ''}" if decisions else ""
             raise SpanError(f"{spans:,} span{'s' if spans != 1 else ''} in {documents:,} "
-                            f"document{'s' if documents != 1 else ''} use the label {labels[i].name!r}; "
+                            f"document{'s' if documents != 1 else ''}{also} use the label {labels[i].name!r}; "
                             "remove them too (--force, or say so in the window) or relabel them first")
         removed = tuple(unit.spans_labelled(labels[i].name))
-        return ops.apply(project, Change(removed=removed, schema=SchemaChange(
+        # The decisions go first (they refer to the label) and come back last on undo.
+        return ops.apply(project, Change(removed=removed, decisions_removed=decisions, schema=SchemaChange(
             tuple(labels), tuple(labels[:i] + labels[i + 1:]))))
 
 

@@ -7,7 +7,7 @@ from typing import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAbstractFileIconProvider, QFontDatabase
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog,
-                               QFileIconProvider, QInputDialog, QMessageBox, QPlainTextEdit,
+                               QFileIconProvider, QInputDialog, QLabel, QMessageBox, QPlainTextEdit,
                                QVBoxLayout, QWidget)
 
 from annotator.core.model import name_problem, normalize_name
@@ -173,3 +173,16 @@ def get_open_file_name(parent, title: str, start: str, filters: str) -> tuple[st
 def get_open_file_names(parent, title: str, start: str, filters: str) -> tuple[list[str], str]:
     dialog = _file_dialog(parent, title, start, filters, QFileDialog.FileMode.ExistingFiles, saving=False)
     return (dialog.selectedFiles() if dialog.exec() else [], dialog.selectedNameFilter())
+
+
+def get_text(parent, title: str, label: str, text: str = "") -> tuple[str, bool]:
+    """QInputDialog.getText, but its label shows `label` as plain text (the
+    static one guesses at rich text: a label name with markup would render)."""
+    dialog = QInputDialog(parent)
+    dialog.setWindowTitle(title)
+    dialog.setLabelText(label)
+    for shown in dialog.findChildren(QLabel):
+        shown.setTextFormat(PLAIN)
+    dialog.setTextValue(text)
+    ok = dialog.exec() == QDialog.DialogCode.Accepted
+    return dialog.textValue(), ok

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QIcon, QPixmap
-from PySide6.QtWidgets import (QColorDialog, QDialog, QDialogButtonBox, QHBoxLayout, QInputDialog,
+from PySide6.QtWidgets import (QColorDialog, QDialog, QDialogButtonBox, QHBoxLayout,
                                QListWidget, QListWidgetItem, QMessageBox, QPushButton, QVBoxLayout)
 
 from annotator.core import schema
+from annotator.gui import dialogs
 from annotator.gui.session import Session
 from annotator.gui.session_changes import Changed
 
@@ -84,7 +85,7 @@ class LabelDialog(QDialog):
         self.session.change_labels(operation, *args, description=description, **options)
 
     def add(self) -> None:
-        name, ok = QInputDialog.getText(self, "Add a label", "Name of the new label:")
+        name, ok = dialogs.get_text(self, "Add a label", "Name of the new label:")
         if ok and name.strip():
             self._change(schema.add_label, name.strip(), description=f"add the label {name.strip()}")
 
@@ -92,7 +93,7 @@ class LabelDialog(QDialog):
         label = self._label()
         if label is None:
             return
-        name, ok = QInputDialog.getText(self, "Rename a label", f"New name for {label.name}:", text=label.name)
+        name, ok = dialogs.get_text(self, "Rename a label", f"New name for {label.name}:", text=label.name)
         if ok and name.strip() and name.strip() != label.name:
             self._change(schema.rename_label, label.name, name.strip(),
                          description=f"rename the label {label.name} to {name.strip()}")
@@ -110,7 +111,7 @@ class LabelDialog(QDialog):
         label = self._label()
         if label is None:
             return
-        key, ok = QInputDialog.getText(self, "Key of a label",
+        key, ok = dialogs.get_text(self, "Key of a label",
                                        f"A digit 1-9 or a letter for {label.name} (empty: no key):",
                                        text=label.hotkey or label.mnemonic or "")
         if not ok:

@@ -235,12 +235,12 @@ class Session(QObject, FollowsOtherPrograms, Searches, Reviews, MovesEdges):
 
     def _labels_changed(self, c: Gather) -> None:
         """The label schema changed (here or elsewhere): read it again, and the
-        open document's spans too if one has a name no longer in it (a rename
-        carries spans along in the store, not in memory)."""
+        open document's spans too: a rename carries spans along in the store
+        (ON UPDATE CASCADE, not in the change log), not in memory, and renames
+        that swap two names leave every name known. (Rare: one read.)"""
         self.project.forget_cached()
         self._load_labels(c)
-        names = set(self._labels_by_name)
-        if self.doc is not None and any(span.label not in names for span in self.index):
+        if self.doc is not None:
             self.finish_loading()
             had = self.selected_id
             self._set_spans(self.project.spans(self.doc.id))

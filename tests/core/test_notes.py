@@ -86,3 +86,42 @@ def test_another_window_learns_a_note_changed(project, span, project_path):
         seq = other.change_seq()
         ops.set_note(project, span.id, "seen", "ann")
         assert list(other.changes_since(seq).spans[1]) == [span.id]
+
+
+def test_notes_come_back_when_a_reject_or_a_forced_label_removal_is_undone(project, span):
+    from annotator.core import review, schema
+
+    accepted = review.accept(project, 1, "rita", 0, 10, "actor")
+    gold = accepted.added[0]
+    ops.set_note(project, gold.id, "gold note", "rita", reviewing=True)
+    ops.set_note(project, span.id, "ann's note", "ann")
+    rejected = review.reject(project, 1, "rita", 0, 10, "actor")
+    assert project.notes(1) == {span.id: "ann's note"}  # the gold span went, with its note
+    ops.apply(project, rejected.inverse())
+    assert project.notes(1) == {span.id: "ann's note", gold.id: "gold note"}
+    removal = schema.remove_label(project, "actor", force=True)
+    assert project.notes(1) == {} and project.decisions(1) == []
+    ops.apply(project, removal.inverse())
+    assert project.notes(1) == {span.id: "ann's note", gold.id: "gold note"}
+    assert [d.decision for d in project.decisions(1)] == ["accept"]
+
+
+def test_a_label_used_by_review_decisions_is_refused_naming_them(project, span, project_path):
+    from annotator.core import review, schema
+
+    review.reject(project, 1, "rita", 20, 30, "organisation")
+    before = snapshot(project_path)
+    with pytest.raises(SpanError, match="0 spans in 0 documents and 1 review decision use the label"):
+        schema.remove_label(project, "organisation")
+    assert snapshot(project_path) == before
+
+
+def test_a_reimport_does_not_overwrite_a_note_written_here(project, tmp_path):
+    path = write_jsonl(tmp_path / "n.jsonl", [{"text": TEXT, "meta": {"name": "n"}, "annotator": "ann",
+                                               "spans": [{"start": 0, "end": 10, "label": "actor",
+                                                          "note": "from the file"}]}])
+    import_files(project, [path], annotator=None)
+    [span] = project.spans(1)
+    ops.set_note(project, span.id, "edited here", "ann")
+    import_files(project, [path], annotator=None)
+    assert project.notes(1) == {span.id: "edited here"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QMessageBox
 
@@ -23,7 +24,7 @@ def _open(project, make_window):
 
 
 def _answer(monkeypatch, text):
-    monkeypatch.setattr(label_dialog.QInputDialog, "getText", lambda *a, **k: (text, True))
+    monkeypatch.setattr(label_dialog.dialogs, "get_text", lambda *a, **k: (text, True))
 
 
 def test_rename_relabels_spans_everywhere_and_undo_takes_it_back(project, make_window, monkeypatch):
@@ -78,3 +79,21 @@ def test_reorder_and_add(project, make_window, monkeypatch):
     _answer(monkeypatch, "place")
     dialog.buttons["add"].click()
     assert project.label_names()[-1] == "place" and "place" in window.labels_panel.rows
+
+
+def test_the_text_asked_for_shows_a_label_name_as_plain_text(qtbot):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QInputDialog, QLabel
+
+    from annotator.gui import dialogs
+
+    seen = []
+
+    def look():
+        dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QInputDialog) and w.isVisible())
+        seen.extend(label.textFormat() for label in dialog.findChildren(QLabel))
+        dialog.reject()
+
+    QTimer.singleShot(50, look)
+    dialogs.get_text(None, "Rename a label", "New name for <b>big</b><img src=x>:")
+    assert seen and all(f == Qt.TextFormat.PlainText for f in seen)

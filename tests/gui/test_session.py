@@ -320,3 +320,17 @@ def test_a_label_renamed_elsewhere_or_here_renames_the_shown_spans(session, proj
     assert [s.label for s in session.visible_spans()] == ["who"]
     session.undo()
     assert [s.label for s in session.visible_spans()] == ["person"] and session.labels[0].name == "person"
+
+
+def test_two_labels_swapped_elsewhere_are_swapped_here(session, project_path):
+    from annotator.core import schema
+
+    session.apply_label("actor", at("Xi Jinping"))
+    session.apply_label("date", at("July 11, 1961"))
+    with Project.open(project_path) as other:  # three renames between two polls: every name still exists
+        schema.rename_label(other, "actor", "tmp")
+        schema.rename_label(other, "date", "actor")
+        schema.rename_label(other, "tmp", "date")
+    assert session.check_for_changes()
+    assert sorted((TEXT[s.start:s.end], s.label) for s in session.visible_spans()) == [
+        ("July 11, 1961", "actor"), ("Xi Jinping", "date")]

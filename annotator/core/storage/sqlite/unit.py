@@ -257,6 +257,12 @@ class Unit:
             f"SELECT {DECISION_COLUMNS} FROM review_decisions WHERE doc_id = ? ORDER BY id", (doc_id,))
         return [Decision(*row) for row in rows]
 
+    def decisions_labelled(self, label: str) -> list[Decision]:
+        """Every review decision about a reading of this label."""
+        rows = self._conn.execute(
+            f"SELECT {DECISION_COLUMNS} FROM review_decisions WHERE label = ? ORDER BY id", (label,))
+        return [Decision(*row) for row in rows]
+
     def insert_decisions(self, decisions: list[Decision]) -> tuple[Decision, ...]:
         """Store decisions (under their own ids if they have them: undo puts
         a decision back as it was); returns them with their ids."""
