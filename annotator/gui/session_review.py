@@ -419,13 +419,20 @@ class Reviews:
         self.finish_review()
         return True
 
-    def accept_reading(self) -> None:
-        """The selected reading into gold."""
+    def _chosen_reading(self):
+        """The selected reading, if review mode is on and one is selected;
+        else None, having said what to do."""
         if not self._ready_to_review():
-            return
+            return None
         reading = self.selected_reading()
         if reading is None:
             self._tell("Select a candidate first (Alt+Down, F8 for the next conflict, or click one).")
+        return reading
+
+    def accept_reading(self) -> None:
+        """The selected reading into gold."""
+        reading = self._chosen_reading()
+        if reading is None:
             return
         if reading.in_gold:
             self._tell("That reading is already in gold.", 3000)
@@ -439,11 +446,8 @@ class Reviews:
 
     def reject_reading(self) -> None:
         """Reject the selected reading (out of gold, if gold holds it)."""
-        if not self._ready_to_review():
-            return
-        reading = self.selected_reading()
+        reading = self._chosen_reading()
         if reading is None:
-            self._tell("Select a candidate first (Alt+Down, F8 for the next conflict, or click one).")
             return
         if reading.rejected and not reading.in_gold:
             self._tell("That reading is already rejected.", 3000)
