@@ -16,7 +16,7 @@ import click
 
 from annotator import __version__
 from annotator.core.errors import AnnotatorError
-from annotator.core.formats import EXPORT_FORMATS, writer
+from annotator.core.formats import EXPORT_FORMATS, FORMATS, Format, by_name
 from annotator.core.model import name_problem, normalize_name
 from annotator.core.paths import default_project_path, default_user, seeds_dir
 from annotator.core.storage import Project
@@ -232,7 +232,13 @@ def cli(ctx: click.Context, db: Path | None, user: str, review: bool) -> None:
 @click.pass_obj
 def import_command(settings: Settings, files: tuple[Path, ...], add_labels: bool,
                    as_annotator: str | None = None) -> None:
-    """Import .txt files (one document each) and .jsonl files (one per line).
+    """Import files (and brat folders) in any format annotator reads.
+
+    \b
+    The format is recognised from the suffix, or from the content where the
+    suffix is missing or shared: .txt (one document), .jsonl (ours, spaCy/
+    Prodigy or doccano), .json (Label Studio), .conll, .spacy, .html, or a
+    folder of brat .txt/.ann files. See the README's "Exchange formats".
 
     Either every file is imported or, if any is bad, nothing is: each problem
     is reported with its file and line. A document already in the project
@@ -258,19 +264,42 @@ def import_command(settings: Settings, files: tuple[Path, ...], add_labels: bool
     click.echo(f"Imported into {settings.db}: " + "; ".join(parts) + ".", err=True)
 
 
-@cli.command("export")
-@click.option("--format", "format_name", type=click.Choice(EXPORT_FORMATS), default="jsonl",
-              show_default=True, help="Output format.")
+def _format_options(command):
+    """A flag for every option a format declares (`--tokens` of jsonl), so
+    a new format's options reach the command line from the registry."""
+    for format_ in reversed(FORMATS):
+        for option in reversed(format_.options):
+            command = click.option(f"--{option.name.replace('_', '-')}", option.name, is_flag=True,
+                                   help=f"{option.help} ({format_.name} only)")(command)
+    return command
+
+
+def _formats_epilog() -> str:
+    lines = ["\b", "Formats (--format, or from the suffix of -o):"]
+    for format_ in FORMATS:
+        if format_.write:
+            where = "a folder" if format_.folder else "/".join(format_.suffixes)
+            extra = f"; needs `pip install 'annotator[{format_.extra}]'`" if format_.extra else ""
+            lines.append(f"  {format_.name:<12} {format_.title} ({where}{extra})")
+    return "\n".join(lines)
+
+
+@cli.command("export", epilog=_formats_epilog())
+@click.option("--format", "format_name", type=click.Choice(EXPORT_FORMATS),
+              help="Output format (default: from the suffix of -o, else jsonl).")
 @click.option("--annotator", metavar="NAME", multiple=True,
-              help="Export only this annotator's layer: exactly one line per document. "
+              help="Export only this annotator's layer: exactly one record per document. "
                    "Give it more than once for several layers; `gold` is the reviewed layer.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to this file (atomically) instead of standard output.")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Write to this file or folder (whole or not at all) instead of standard output.")
+@_format_options
 @click.pass_obj
-def export_command(settings: Settings, format_name: str, annotator: tuple[str, ...], output: Path | None) -> None:
-    """Export every document with its spans, one JSON object per line.
+def export_command(settings: Settings, format_name: str | None, annotator: tuple[str, ...],
+                   output: Path | None, **options: bool) -> None:
+    """Export every document with its spans (JSONL unless --format says otherwise).
 
     \b
+    JSONL: one JSON object per document and annotator:
     {"text": ..., "spans": [{"start", "end", "label", "text"}],
      "annotator": ..., "meta": {"name": ...}}
 
@@ -278,14 +307,42 @@ def export_command(settings: Settings, format_name: str, annotator: tuple[str, .
     """
     from annotator.core import exporter  # see import_command
 
-    write = writer(format_name)
+    format_ = _export_format(format_name, output)
+    asked = {name: value for name, value in options.items() if value}
+    foreign = [name for name in asked if name not in {option.name for option in format_.options}]
+    if foreign:
+        raise click.UsageError(f"--{foreign[0].replace('_', '-')} does not apply to the {format_.name} format")
+    if output is None and (format_.folder or format_.binary):
+        raise click.UsageError(f"the {format_.name} format writes a {'folder' if format_.folder else 'binary file'}; "
+                               "name it with -o")
     with settings.open_existing() as project:
         _check_output(settings, output)
         names = [exporter.check_annotator(project, name) for name in annotator] or None
         records = exporter.layers(project, names)
-        n = _write_output(output, lambda f: write(records, f))
+        notes: list[str] = []
+        try:
+            if output is None:
+                n = _write_output(None, lambda f: format_.write(records, f, report=notes.append, **asked))
+            else:
+                n = exporter.write_export(records, format_, output, report=notes.append, **asked)
+        except AnnotatorError as e:
+            raise click.ClickException(str(e)) from None
+    for note in notes:
+        click.echo(f"Note: {note}", err=True)
     if output is not None:
-        click.echo(f"Wrote {n} line{'s' if n != 1 else ''} to {output}.", err=True)
+        click.echo(f"Wrote {n} {format_.unit}{'s' if n != 1 else ''} to {output}.", err=True)
+
+
+def _export_format(name: str | None, output: Path | None) -> Format:
+    """The format asked for, else the one the output's suffix names, else JSONL."""
+    if name is not None:
+        return by_name(name)
+    if output is not None:
+        named = [f for f in FORMATS if f.write and output.suffix.lower() in f.suffixes and not f.folder]
+        if len(named) >= 1 and output.suffix:
+            # .jsonl is shared by jsonl and doccano: the registry lists jsonl, our own, last; prefer it.
+            return next((f for f in named if f.name == "jsonl"), named[0])
+    return by_name("jsonl")
 
 
 def _check_output(settings: Settings, output: Path | None) -> None:

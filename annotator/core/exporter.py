@@ -7,14 +7,17 @@ import json
 import os
 from itertools import groupby
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterable, Iterator
 
 from annotator.core.errors import AnnotatorError
 from annotator.core.files import is_database_file, is_project_file, write_atomically
+from annotator.core.folder_output import write_folder_atomically
+from annotator.core.formats import Format
 from annotator.core.model import normalize_name
 from annotator.core.storage import Project
 
-__all__ = ["GOLD", "check_annotator", "check_output", "known_annotators", "layers", "write_atomically"]
+__all__ = ["GOLD", "check_annotator", "check_output", "known_annotators", "layers", "write_atomically",
+           "write_export"]
 
 # The adjudicated layer: a valid export target even before anyone writes to it.
 GOLD = "gold"
@@ -88,6 +91,20 @@ def _record(text: str, rows, annotator: str | None, meta: dict) -> dict:
         "annotator": annotator,
         "meta": meta,
     }
+
+
+def write_export(records: Iterable[dict], format_: Format, output: Path, *,
+                 report: Callable[[str], None] | None = None, **options) -> int:
+    """Write `records` (from `layers`) to `output` in `format_`, whole or not
+    at all: a file replaced atomically (text or binary), or a folder (brat)
+    renamed into place. Returns how many of the format's units it wrote."""
+    if format_.write is None:
+        raise AnnotatorError(f"{format_.name} is a format annotator reads but does not write")
+    if format_.folder:
+        return write_folder_atomically(output, lambda folder: format_.write(records, folder, report=report,
+                                                                            **options))
+    return write_atomically(output, lambda out: format_.write(records, out, report=report, **options),
+                            binary=format_.binary)
 
 
 def check_output(output: Path, project_path: Path, stream: bool = False) -> None:

@@ -265,17 +265,18 @@ def _odd_kind(mode: int) -> str:
     return "is not a regular file"
 
 
-def write_atomically(path: str | os.PathLike, write: Callable[[IO[str]], object]) -> object:
-    """Write UTF-8 text to `path` through `write(stream)`: a regular file
-    (or one a symbolic link points to) is replaced whole or not at all; a
-    pipe, terminal or device is written in place. Returns what `write` does."""
+def write_atomically(path: str | os.PathLike, write: Callable[[IO], object], binary: bool = False) -> object:
+    """Write UTF-8 text (or bytes, `binary`) to `path` through
+    `write(stream)`: a regular file (or one a symbolic link points to) is
+    replaced whole or not at all; a pipe, terminal or device is written in
+    place. Returns what `write` does."""
     path = Path(path)
     dest = destination(path)
     if dest.stream:
-        return _write_in_place(dest.path, write)
+        return _write_in_place(dest.path, write, binary)
     try:
         with replacing(dest.path, new_file_mode(dest.path)) as tmp:
-            with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+            with _opened(tmp, binary) as f:
                 result = write(f)
         return result
     except OSError as e:
@@ -283,14 +284,18 @@ def write_atomically(path: str | os.PathLike, write: Callable[[IO[str]], object]
                              "no file was left behind") from None
 
 
-def _write_in_place(path: Path, write: Callable[[IO[str]], object]) -> object:
+def _opened(file: str | os.PathLike | int, binary: bool) -> IO:
+    return open(file, "wb") if binary else open(file, "w", encoding="utf-8", newline="\n")
+
+
+def _write_in_place(path: Path, write: Callable[[IO], object], binary: bool = False) -> object:
     # No O_CREAT, no O_TRUNC: it is never made or replaced; a regular file
     # behind /dev/stdout (`>> log`) is appended to, as the shell asked.
     flags = os.O_WRONLY | getattr(os, "O_CLOEXEC", 0)
     try:
         if stat.S_ISREG(os.stat(path).st_mode):
             flags |= os.O_APPEND
-        with open(os.open(path, flags), "w", encoding="utf-8", newline="\n") as f:
+        with _opened(os.open(path, flags), binary) as f:
             return write(f)
     except OSError as e:
         raise AnnotatorError(f"{path}: could not be written: {e.strerror or e}") from None

@@ -102,6 +102,7 @@ def import_documents(project: Project, documents: list[ParsedDocument], *,
         # Dedup against what is stored in one pass rather than one query per document.
         known_docs = unit.documents_named({doc.name for doc in documents})
         now = unit.now()  # one creation time for the whole import
+        added_here: set[int] = set()
         span_rows = []
         noted = []  # (doc_id, owner, span) of spans with a note: set once the spans are in
         for n, doc in enumerate(documents):
@@ -110,11 +111,13 @@ def import_documents(project: Project, documents: list[ParsedDocument], *,
             digest = text_digest(doc.text)
             doc_id = known_docs.get((doc.name, digest))
             if doc_id is not None:
-                existing += 1
+                # Another layer of a document this import added is not one "already present".
+                existing += doc_id not in added_here
             else:
                 doc_id = unit.insert_document(doc.name, doc.text, digest, doc.meta, now)
                 # The same document twice in one import is stored once.
                 known_docs[(doc.name, digest)] = doc_id
+                added_here.add(doc_id)
                 added += 1
             if doc.spans:
                 owner = doc.annotator or annotator

@@ -28,9 +28,11 @@ ACTIONS = (
     ActionSpec("new_project", "&New project…", (StandardKey.New,), "new_project"),
     ActionSpec("open_project", "&Open project…", (StandardKey.Open,), "open_project"),
     ActionSpec("import_files", "&Import files…", ("Ctrl+I",), "import_files", needs_spans=True,
-               tip="Import .txt or .jsonl files into this project"),
-    ActionSpec("export_jsonl", "&Export JSONL…", ("Ctrl+E",), "export_jsonl",
-               tip="Write every document and every annotator's spans to a JSONL file"),
+               tip="Import files into this project, in any format annotator reads"),
+    ActionSpec("import_folder", "Import &folder…", (), "import_folder", needs_spans=True,
+               tip="Import a brat folder (a .txt and an .ann file per document)"),
+    ActionSpec("export", "&Export…", ("Ctrl+E",), "export",
+               tip="Write the documents and the chosen annotators' spans to a file, in a format you choose"),
     ActionSpec("merge_project", "&Merge project…", (), "merge_project", needs_spans=True,
                tip="Bring other annotators' layers from their project files into this one"),
     ActionSpec("backup_project", "&Back up project…", (), "backup_project",
@@ -51,8 +53,11 @@ ACTIONS = (
     ActionSpec("labels_panel", "&Labels and spans panel", ("Ctrl+Shift+2",), "toggle_labels_panel",
                checkable=True),
     ActionSpec("snap_words", "&Snap to words", (), "set_snap_words", checkable=True,
-               tip="Selections made with the mouse, and span edges moved with Alt+arrows, "
-                   "go by whole words (off: by characters)"),
+               tip="Selections made with the mouse, span edges dragged with the mouse or moved "
+                   "with Alt+arrows, go by whole words (off: by characters)"),
+    ActionSpec("label_names", "Label &names on spans", (), "set_label_names", checkable=True,
+               tip="Write each span's label name in a small tag after it, so labels are told "
+                   "apart without colour"),
     ActionSpec("edit_note", "&Note on span…", ("F2",), "edit_note", needs_spans=True,
                tip="Add, change or take away the selected span's note"),
     ActionSpec("clear_selection", "&Clear selection", ("Esc",), "clear_selection"),
@@ -102,13 +107,13 @@ ACTIONS = (
 )
 
 MENUS = (
-    ("&File", ("new_project", "open_project", None, "import_files", "merge_project", "export_jsonl", "backup_project", None,
+    ("&File", ("new_project", "open_project", None, "import_files", "import_folder", "merge_project", "export", "backup_project", None,
                "switch_annotator", None, "quit")),
     ("&Edit", ("undo", "redo", None, "tag_all", None, "find", "find_next", "find_previous", None,
                "next_span", "previous_span", "remove_span", "edit_note", "clear_selection", None,
                "start_left", "start_right", "end_left", "end_right")),
     ("&Document", ("next_document", "previous_document", None, "mark_done")),
-    ("&View", ("font_larger", "font_smaller", None, "other_layers", "review_mode", None, "snap_words", None, "documents_panel", "labels_panel")),
+    ("&View", ("font_larger", "font_smaller", None, "other_layers", "review_mode", None, "snap_words", "label_names", None, "documents_panel", "labels_panel")),
     ("&Review", ("next_candidate", "previous_candidate", "next_conflict", "previous_conflict", "next_reading",
                  "previous_reading", None, "accept_reading", "reject_reading", "accept_all_agreed", None,
                  "mark_reviewed", None, "agreement")),

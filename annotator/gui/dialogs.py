@@ -175,6 +175,13 @@ def get_open_file_names(parent, title: str, start: str, filters: str) -> tuple[l
     return (dialog.selectedFiles() if dialog.exec() else [], dialog.selectedNameFilter())
 
 
+def get_existing_directory(parent, title: str, start: str) -> str:
+    dialog = _file_dialog(parent, title, start, "", QFileDialog.FileMode.Directory, saving=False)
+    dialog.setOption(QFileDialog.Option.ShowDirsOnly)
+    chosen = dialog.selectedFiles() if dialog.exec() else []
+    return chosen[0] if chosen else ""
+
+
 def get_text(parent, title: str, label: str, text: str = "") -> tuple[str, bool]:
     """QInputDialog.getText, but its label shows `label` as plain text (the
     static one guesses at rich text: a label name with markup would render)."""

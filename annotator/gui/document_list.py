@@ -8,6 +8,8 @@ to one document's count or status redraws that row only.
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLineEdit, QTableView,
                                QVBoxLayout, QWidget)
@@ -59,6 +61,10 @@ class DocumentTableModel(RowTableModel):
             if index.column() == self.REVIEW_COLUMN:
                 return self.session.review_status(summary.id)
             return (summary.name, summary.span_count, summary.status)[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0:
+            # The whole name (a narrow list cuts it short). Tooltips guess at
+            # rich text: always HTML, the name escaped.
+            return "<qt>" + html.escape(summary.name) + "</qt>"
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 1:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.UserRole:

@@ -18,7 +18,13 @@ How spans look comes from their layer's kind and their label
   nested in another is drawn a little higher;
 - other annotators' layers (when shown): dashed outlines, no fill;
 - the gold layer (when shown): a solid box in the label colour;
-- the selected span: a dark frame.
+- the selected span: a dark frame;
+- with View > Label names on spans, each span's label name in a small tag
+  after its end (span_labels_paint.py).
+
+A span's start or end edge can be dragged with the mouse (edge_drag.py): the
+cursor turns into a resize arrow over an edge the user may move, the new
+extent is painted while dragging, and releasing writes it as one change.
 """
 
 from __future__ import annotations
@@ -28,17 +34,19 @@ import re
 from bisect import bisect_left
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPen, QTextCursor, QTextLine
+from PySide6.QtGui import QColor, QCursor, QFont, QPainter, QPen, QTextCursor, QTextLine
 from PySide6.QtWidgets import QPlainTextEdit, QToolTip, QWidget
 
 from annotator.core.layers import GOLD_NAME, Layer
 from annotator.core.model import Span, excerpt, trim_whitespace
 from annotator.gui.layer_style import BOX, DASHED, DOTTED, HIGHLIGHT, UNDERLINE, Style, style_for
 from annotator.gui import review_paint
+from annotator.gui.edge_drag import EdgeDrag, edge_at
 from annotator.gui.offsets import OffsetMap, display_text
 from annotator.gui.session import Session
 from annotator.gui.session_changes import Changed
 from annotator.gui.span_index import SpanIndex
+from annotator.gui.span_labels_paint import LabelTags
 
 # Hebrew, Arabic, Syriac, Thaana, NKo, ... and their presentation forms.
 _RIGHT_TO_LEFT = re.compile("[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFC\U00010800-\U00010FFF\U0001E800-\U0001EFFF]")
@@ -86,6 +94,10 @@ class DocumentView(QPlainTextEdit):
         # (annotator, label) -> (Style, QColor): looked up per visible span per paint.
         self._styles: dict[tuple[str, str], tuple[Style, QColor]] = {}
         self._press_pos = None
+        self._drag: EdgeDrag | None = None  # an edge being dragged (edge_drag.py)
+        self._text_cursor_shape = self.viewport().cursor().shape()  # (restored off an edge)
+        self.label_names = False  # View > Label names on spans
+        self._label_tags = LabelTags()
         self.set_font_size(13)
         session.changed.connect(self.follow)
         self.follow(Changed.everything())  # (made after the session was filled)
@@ -216,16 +228,82 @@ class DocumentView(QPlainTextEdit):
         is_own = self.session.is_own
         return sorted(found.values(), key=lambda s: (not is_own(s), s.end - s.start, s.start))
 
+    def set_label_names(self, on: bool) -> None:
+        """Draw each span's label name beside it, or not (no layout change)."""
+        if on != self.label_names:
+            self.label_names = on
+            self.viewport().update()
+
+    def ends_right_to_left(self, span: Span) -> bool:
+        """Whether `span`'s last character is right-to-left script."""
+        return span.end > 0 and _RIGHT_TO_LEFT.match(self.text, span.end - 1) is not None
+
     # ------------------------------------------------------------- events
 
     def mousePressEvent(self, event):
         self._press_pos = event.position().toPoint()
+        if (event.button() == Qt.MouseButton.LeftButton and self._drag is None
+                and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier):
+            hit = edge_at(self, self._press_pos)
+            if hit is not None:  # an edge: drag it (no text selection)
+                self._drag = EdgeDrag(hit, self._press_pos)
+                self.setFocus(Qt.FocusReason.MouseFocusReason)  # (for Esc)
+                event.accept()
+                return
         super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event):
+        point = event.position().toPoint()
+        drag = self._drag
+        if drag is not None:
+            if (point - drag.press_pos).manhattanLength() > 4:
+                drag.moved = True
+            if drag.moved and drag.follow(self.text, self._offset_at(point), self.session.snap_to_words):
+                self.viewport().update()
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+        if event.buttons() == Qt.MouseButton.NoButton:
+            self._show_edge_cursor(point)
+
+    def _offset_at(self, point) -> int:
+        return self.offsets.to_text(self.cursorForPosition(point).position())
+
+    def _show_edge_cursor(self, point) -> None:
+        """A resize arrow over an edge the user may drag, else the usual."""
+        shape = Qt.CursorShape.SizeHorCursor if edge_at(self, point) is not None else self._text_cursor_shape
+        if self.viewport().cursor().shape() != shape:
+            self.viewport().setCursor(QCursor(shape))
+
+    def cancel_edge_drag(self) -> bool:
+        """Esc while dragging an edge: the span stays as it was."""
+        if self._drag is None:
+            return False
+        self._drag = None
+        self._press_pos = None  # (the release that follows is no click)
+        self.viewport().update()
+        return True
+
+    def event(self, event):
+        # Esc is the window's "Clear selection" shortcut; while an edge is
+        # dragged it cancels the drag instead, so claim it from the shortcut.
+        if (event.type() == QEvent.Type.ShortcutOverride and self._drag is not None
+                and event.key() == Qt.Key.Key_Escape):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event):
+        if event.key() == Qt.Key.Key_Escape and self.cancel_edge_drag():
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def mouseDoubleClickEvent(self, event):
         # Qt selects the word; the span the first click chose is let go, so
         # the next key means one thing (tag the word), not two (Delete would
         # remove the span).
+        self._press_pos = event.position().toPoint()  # (its release is Qt's, even on an edge)
         super().mouseDoubleClickEvent(event)
         if event.button() == Qt.MouseButton.LeftButton and self.textCursor().hasSelection():
             self.session.select(None)
@@ -249,6 +327,9 @@ class DocumentView(QPlainTextEdit):
             self.select_text(start, end)
 
     def mouseReleaseEvent(self, event):
+        if self._drag is not None or self._press_pos is None:  # (None: Esc ended a drag)
+            self._end_edge_drag(event)
+            return
         super().mouseReleaseEvent(event)
         dragged = (self._press_pos is not None
                    and (event.position().toPoint() - self._press_pos).manhattanLength() > 4)
@@ -271,6 +352,21 @@ class DocumentView(QPlainTextEdit):
         else:
             chosen = ids[0]
         self.spanClicked.emit(chosen or 0)
+
+    def _end_edge_drag(self, event) -> None:
+        """Release after pressing on an edge: the new extent as one change
+        (the session refuses what may not be, with a message); a press and
+        release without moving is a click choosing that span."""
+        drag, self._drag = self._drag, None
+        self._press_pos = None
+        if drag is None:  # (Esc cancelled it before the release)
+            return
+        self.viewport().update()
+        if drag.changed:
+            self.session.set_edges(drag.span.id, *drag.extent)
+        elif not drag.moved:
+            self.spanClicked.emit(drag.span.id)
+        self._show_edge_cursor(event.position().toPoint())
 
     def viewportEvent(self, event):
         if event.type() == QEvent.Type.ToolTip:
@@ -419,6 +515,9 @@ class DocumentView(QPlainTextEdit):
         reviewing = self.session.reviewing
         if reviewing:  # annotators' spans are drawn by review_paint; gold as always
             review_spans, spans = spans, [s for s in spans if s.annotator == GOLD_NAME]
+        drag = self._drag
+        if drag is not None and drag.changed:  # the dragged span as it would be
+            spans = [s for s in spans if s.id != drag.span.id] + [drag.preview]
         # Outer spans first, so inner ones paint over them and stay visible.
         spans.sort(key=lambda s: -(s.end - s.start))
         geometry = {s.id: self._rects(s, visible) for s in spans}
@@ -468,7 +567,10 @@ class DocumentView(QPlainTextEdit):
                     painter.drawRect(rect.adjusted(0.5, 0.5, -0.5, -0.5))
         if reviewing:
             review_paint.paint_over(self, painter, visible, review_spans)
-        selected = self.session.selected_span()
+        if self.label_names:
+            self._label_tags.paint(painter, self, spans, geometry, styles)
+        # The frame: round the span being dragged (as it would be), else the selected one.
+        selected = drag.preview if drag is not None else self.session.selected_span()
         if selected is not None and self.visible(selected):
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             painter.setPen(QPen(QColor("#1a1a1a"), 2.0))

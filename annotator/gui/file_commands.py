@@ -72,6 +72,15 @@ def import_files(window) -> None:
         import_paths(window, paths)
 
 
+def import_folder(window) -> None:
+    """File > Import folder…: a folder format (a brat collection)."""
+    if window.busy_saving() or window.reads_blocked():
+        return
+    path = dialogs.get_existing_directory(window, "Import folder (brat: .txt and .ann files)", "")
+    if path:
+        import_paths(window, [path])
+
+
 def import_paths(window, paths: list[str]) -> BackgroundJob:
     """Import on a worker, with progress and Cancel; the window goes on painting."""
     from annotator.core.importer import import_files as core_import_files
@@ -180,16 +189,35 @@ def _ask_which_wins(window, paths: list[str], clash) -> QMessageBox:
     return box
 
 
-def export_jsonl(window) -> None:
+def export(window):
+    """File > Export…: the format and layers first (ExportDialog), then
+    where to (the save dialog, which refuses the project at once)."""
     if window.reads_blocked():
-        return
-    default = str(window.project.path.with_suffix(".jsonl"))
-    from annotator.core import formats
+        return None
+    from annotator.core import exporter, formats
+    from annotator.gui.export_dialog import ExportDialog  # (not on the start-up path)
 
-    path, _ = dialogs.get_save_file_name(window, "Export JSONL", default, formats.export_filter("jsonl"),
-                                         refuse=lambda chosen: _export_refused(window, chosen))
-    if path:
-        export_to(window, path)
+    dialog = ExportDialog(window, exporter.known_annotators(window.project),
+                          window.settings.value("export_format"))
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+    def chosen() -> None:
+        choice = dialog.choice()
+        window.settings.setValue("export_format", choice.format.name)
+        format_ = choice.format
+        project_path = window.project.path
+        if format_.folder:
+            default, filters = str(project_path.with_name(f"{project_path.stem}-{format_.name}")), "Folders (*)"
+        else:
+            default, filters = str(project_path.with_suffix(format_.suffixes[0])), formats.export_filter(format_.name)
+        path, _ = dialogs.get_save_file_name(window, f"Export {format_.title}", default, filters,
+                                             refuse=lambda chosen: _export_refused(window, chosen))
+        if path:
+            export_to(window, path, choice)
+
+    dialog.accepted.connect(chosen)
+    dialog.open()
+    return dialog
 
 
 def _export_refused(window, path: str) -> str | None:
@@ -203,11 +231,13 @@ def _export_refused(window, path: str) -> str | None:
     return None
 
 
-def export_to(window, path: str) -> BackgroundJob | None:
-    """Export on a worker, with progress and Cancel: a whole file or none."""
-    from annotator.core import exporter
-    from annotator.core.formats import writer
+def export_to(window, path: str, choice=None) -> BackgroundJob | None:
+    """Export on a worker, with progress and Cancel: a whole file (or
+    folder) or none. Without `choice`: every layer, as JSONL."""
+    from annotator.core import exporter, formats
+    from annotator.gui.export_dialog import ExportChoice
 
+    choice = choice or ExportChoice(formats.by_name("jsonl"), None, {})
     try:
         # The same refusal as the command line: never over the project,
         # its -wal/-shm, or any other database.
@@ -215,7 +245,7 @@ def export_to(window, path: str) -> BackgroundJob | None:
     except AnnotatorError as e:
         dialogs.error(window, "Export failed", str(e))
         return None
-    write, project = writer("jsonl"), window.project
+    project, notes = window.project, []
 
     def work(progress):
         own = own_connection(project)
@@ -223,22 +253,27 @@ def export_to(window, path: str) -> BackgroundJob | None:
             total = own.document_count()
 
             def records():
-                for n, record in enumerate(exporter.layers(own)):
+                for n, record in enumerate(exporter.layers(own, choice.annotators)):
                     if n % 200 == 0:
                         progress("Writing documents", n, total)
                     yield record
 
-            return exporter.write_atomically(path, lambda fh: write(records(), fh))
+            return exporter.write_export(records(), choice.format, Path(path), report=notes.append,
+                                         **choice.options)
         finally:
             own.close()
 
-    def done(_lines, error) -> None:
+    def done(written, error) -> None:
         if isinstance(error, Cancelled):
             window.statusBar().showMessage(f"Export cancelled: {path} was not written.", 8000)
         elif error is not None:
             dialogs.error(window, "Export failed", str(error))
         else:
-            window.statusBar().showMessage(f"Exported to {path}.", 8000)
+            unit = choice.format.unit
+            window.statusBar().showMessage(f"Exported {written:,} {unit}{'s' if written != 1 else ''} "
+                                           f"to {path}.", 8000)
+            if notes:  # what the format could not hold: said, never silent
+                dialogs.info(window, "Exported, with notes", "\n\n".join(notes))
 
     return _start(window, "Exporting", work, done)
 

@@ -334,6 +334,10 @@ class MainWindow(QMainWindow):
         self.session.snap_to_words = on
         self.settings.setValue("snap_to_words", on)
 
+    def set_label_names(self, on: bool) -> None:
+        self.view.set_label_names(on)
+        self.settings.setValue("label_names", on)
+
     def edit_note(self) -> None:
         """F2: the selected span's note, in a small editor (blank: none)."""
         span = self.session.selected_span()
@@ -418,7 +422,8 @@ class MainWindow(QMainWindow):
     new_project = file_commands.new_project
     open_project = file_commands.open_project
     import_files = file_commands.import_files
-    export_jsonl = file_commands.export_jsonl
+    export = file_commands.export
+    import_folder = file_commands.import_folder
     backup_project = file_commands.backup_project
     merge_project = file_commands.merge_project
     show_shortcuts = file_commands.show_shortcuts
@@ -464,6 +469,8 @@ class MainWindow(QMainWindow):
         snap = self.settings.value("snap_to_words", True)
         self.commands["snap_words"].setChecked(snap not in (False, "false", "0"))
         self.session.snap_to_words = self.commands["snap_words"].isChecked()
+        names = self.settings.value("label_names", False)  # (off unless asked for: see span_labels_paint)
+        self.commands["label_names"].setChecked(names not in (False, "false", "0"))
 
     def _last_document(self, project: Project) -> int | None:
         if self.settings.value("last_project") != str(project.path):

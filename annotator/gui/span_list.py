@@ -23,6 +23,7 @@ from annotator.gui.session_changes import Changed
 from annotator.gui.table_model import RowTableModel
 
 EXCERPT = 80
+TOOLTIP_EXCERPT = 400  # characters of a span shown on hover
 
 
 _key = list_key
@@ -131,9 +132,14 @@ class SpanTableModel(RowTableModel):
             return span.annotator
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
             return self.colors.get(span.label)
-        if role == Qt.ItemDataRole.ToolTipRole and column == 1 and span.id in self.session.notes:
-            # Tooltips guess at rich text: always HTML, the note escaped.
-            return "<qt>" + html.escape(self.session.notes[span.id]).replace("\n", "<br>") + "</qt>"
+        if role == Qt.ItemDataRole.ToolTipRole and column == 1:
+            # The whole span text (the cell elides a long one), and its note.
+            # Tooltips guess at rich text: always HTML, every string escaped.
+            shown = html.escape(excerpt(self.session.text[span.start:span.end], TOOLTIP_EXCERPT))
+            note = self.session.notes.get(span.id)
+            if note is not None:
+                shown += "<br>✎ " + html.escape(note).replace("\n", "<br>")
+            return "<qt>" + shown + "</qt>"
         if role == Qt.ItemDataRole.UserRole:
             return span.id
         return None

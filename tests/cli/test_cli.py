@@ -183,7 +183,7 @@ def test_a_failing_export_leaves_no_file_and_no_temporary(run_cli, annotated, tm
     target = tmp_path / "out" / "export.jsonl"
     target.parent.mkdir()
 
-    def write_then_fail(records, out):
+    def write_then_fail(records, out, **_):
         for record in records:
             out.write(json.dumps(record) + "\n")
             raise OSError(28, "No space left on device")

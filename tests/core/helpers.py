@@ -42,6 +42,22 @@ def read_jsonl(text: str) -> list[dict]:
     return [json.loads(line) for line in text.split("\n") if line]
 
 
+def layers_as_jsonl(path: Path) -> list[dict]:
+    """A project's export records (every layer) through the JSONL writer,
+    sorted by document name and annotator: two projects compared this way
+    hold the same documents, spans, notes and meta."""
+    import io
+
+    from annotator.core import exporter
+    from annotator.core.formats import jsonl
+    from annotator.core.storage import Project
+
+    out = io.StringIO()
+    with Project.open(path) as project:
+        jsonl.write(exporter.layers(project), out)
+    return sorted(read_jsonl(out.getvalue()), key=lambda r: (r["meta"]["name"], r["annotator"] or ""))
+
+
 def snapshot(path: Path) -> dict:
     """Everything a user could lose, read straight from the file."""
     conn = sqlite3.connect(path)

@@ -14,7 +14,7 @@ def test_every_readable_suffix_is_read_by_its_format_whatever_its_case(tmp_path)
     [doc] = formats.read_file(tmp_path / "a.TXT")
     assert doc.text == "Kim met Xi"
     (tmp_path / "a.csv").write_text("name,age\nKim,40\n", encoding="utf-8")  # text, but not prose
-    with pytest.raises(InputError, match="cannot import .csv files: known kinds are .jsonl, .txt"):
+    with pytest.raises(InputError, match="cannot import .csv files: known kinds are .jsonl, .*\\.txt"):
         formats.read_file(tmp_path / "a.csv")
 
 
@@ -27,7 +27,7 @@ def test_a_file_without_a_known_suffix_is_recognised_by_its_content(tmp_path):
     note.write_text("Kim met Xi in Beijing.\n", encoding="utf-8")
     assert formats.recognise(note).name == "txt"
     # Structured data no format here reads is refused, not taken for prose.
-    for name, content in (("tasks", '[{"id": 1}]'), ("page", "<html><p>Hi</p></html>")):
+    for name, content in (("data", "<?xml version='1.0'?><doc>Kim met Xi</doc>"),):
         (tmp_path / name).write_text(content, encoding="utf-8")
         with pytest.raises(InputError, match="not one of the known kinds"):
             formats.read_file(tmp_path / name)
@@ -51,3 +51,18 @@ def test_the_command_line_offers_the_registrys_export_formats():
 
     help_text = CliRunner().invoke(cli, ["export", "--help"]).output
     assert f"[{'|'.join(formats.EXPORT_FORMATS)}]" in help_text
+
+
+def test_a_folder_no_format_reads_is_refused_saying_what_to_do(tmp_path):
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "a.txt").write_text("Kim met Xi", encoding="utf-8")
+    with pytest.raises(InputError, match="is a folder, and not one annotator can import .*name the files in it"):
+        formats.read_file(tmp_path / "articles")
+
+
+def test_a_file_with_a_shared_suffix_that_no_format_recognises_goes_to_the_general_one(tmp_path):
+    junk = tmp_path / "junk.jsonl"
+    junk.write_text("this is not json\n", encoding="utf-8")
+    assert formats.recognise(junk).name == "jsonl"
+    with pytest.raises(Exception, match="junk.jsonl, line 1: malformed JSON"):
+        formats.read_file(junk)

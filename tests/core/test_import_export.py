@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from annotator.core import exporter, ops
 from annotator.core.errors import AnnotatorError, ImportRejected
-from annotator.core.formats import jsonl
+from annotator.core.formats import json_checks, jsonl
 from annotator.core.importer import import_files
 from annotator.core.storage import Project
 from tests.core.helpers import TRICKY_TEXTS, read_jsonl, snapshot, write_jsonl
@@ -184,6 +184,14 @@ def test_reimport_does_not_duplicate(project, project_path, tmp_path):
     assert snapshot(project_path) == before
 
 
+def test_two_layers_of_a_new_document_count_as_one_added_none_already_present(project, tmp_path):
+    lines = write_jsonl(tmp_path / "layers.jsonl", [
+        {"text": "Kim met Xi", "meta": {"name": "k"}, "annotator": "alice", "label": [[0, 3, "actor"]]},
+        {"text": "Kim met Xi", "meta": {"name": "k"}, "annotator": "bob", "label": [[8, 10, "actor"]]}])
+    result = import_files(project, [lines], annotator="ann")
+    assert (result.documents_added, result.documents_existing, result.spans_added) == (1, 0, 2)
+
+
 def test_same_name_other_text_or_same_text_other_name_is_a_new_document(project, tmp_path):
     import_files(project, [write_jsonl(tmp_path / "a.jsonl", [{"text": "t", "meta": {"name": "n"}}])],
                  annotator="ann")
@@ -339,7 +347,7 @@ def test_reading_a_large_file_reports_progress_within_it_and_can_be_stopped(proj
     from annotator.core.errors import Cancelled
     from annotator.core.formats import jsonl
 
-    monkeypatch.setattr(jsonl, "PROGRESS_LINES", 10)
+    monkeypatch.setattr(json_checks, "PROGRESS_LINES", 10)
     source = write_jsonl(tmp_path / "big.jsonl", [{"text": f"doc {i} " * 2_000, "meta": {"name": f"d{i}"}}
                                                   for i in range(100)])
     seen = []

@@ -18,13 +18,28 @@ def boxes(window):
 # The window's file dialogs (annotator.gui.dialogs) mirror QFileDialog's
 # static functions, by their Qt names.
 _DIALOGS = {"getSaveFileName": "get_save_file_name", "getOpenFileName": "get_open_file_name",
-            "getOpenFileNames": "get_open_file_names"}
+            "getOpenFileNames": "get_open_file_names", "getExistingDirectory": "get_existing_directory"}
 
 
 def patch_dialog(monkeypatch, name, result):
     from annotator.gui import dialogs
 
     monkeypatch.setattr(dialogs, _DIALOGS[name], lambda *args, **kwargs: result)
+
+
+def export_through_menu(window, format_name: str | None = None, layers: set[str] | None = None,
+                        **options: bool) -> None:
+    """File > Export…: choose in the export dialog, then press Export…
+    (the save dialog that follows is the patched one, or a real one)."""
+    window.commands["export"].trigger()
+    [dialog] = [d for d in window.findChildren(QDialog) if d.objectName() == "exportDialog" and d.isVisible()]
+    if format_name is not None:
+        dialog.select_format(format_name)
+    if layers is not None:
+        dialog.set_layers(layers)
+    for name, on in options.items():
+        dialog.option_boxes[f"{dialog.choice().format.name}.{name}"].setChecked(on)
+    dialog.export_button.click()
 
 
 def test_import_through_the_menu(project, make_window, monkeypatch, tmp_path, qtbot):
@@ -74,7 +89,7 @@ def test_export_through_the_menu_holds_exactly_the_tagged_spans(project, make_wi
         qtbot.keyClick(window.view, key)
     out = tmp_path / "out.jsonl"
     patch_dialog(monkeypatch, "getSaveFileName", (str(out), ""))
-    window.commands["export_jsonl"].trigger()
+    export_through_menu(window)
     qtbot.waitUntil(lambda: window.background is None, timeout=20_000)  # (on a worker)
     [record] = [json.loads(line) for line in out.read_text(encoding="utf-8").split("\n") if line]  # not splitlines: U+2028
     assert record["text"] == TRICKY
@@ -86,7 +101,7 @@ def test_export_through_the_menu_holds_exactly_the_tagged_spans(project, make_wi
 def test_export_error_is_reported(project, make_window, monkeypatch, tmp_path, qtbot):
     window = make_window(project)
     patch_dialog(monkeypatch, "getSaveFileName", (str(tmp_path / "missing" / "out.jsonl"), ""))
-    window.commands["export_jsonl"].trigger()
+    export_through_menu(window)
     qtbot.waitUntil(lambda: window.background is None, timeout=20_000)  # (on a worker)
     [box] = boxes(window)
     assert "missing" in box.text()
@@ -159,7 +174,7 @@ def test_help_lists_every_shortcut(project, make_window):
     dialog = window.findChild(QDialog, "textDialog")
     text = dialog.findChild(QPlainTextEdit).toPlainText()
     for action_id in ("undo", "redo", "remove_span", "next_document", "mark_done", "import_files",
-                      "export_jsonl", "switch_annotator", "other_layers", "font_larger"):
+                      "export", "switch_annotator", "other_layers", "font_larger"):
         key = window.commands[action_id].shortcuts()[0].toString()
         assert key in text, action_id
     assert "1/A    actor" in text and "4/Q    quote" in text

@@ -105,3 +105,23 @@ def test_in_review_mode_a_narrow_window_keeps_the_review_panel(project, make_win
     window.commands["review_mode"].setChecked(True)
     app.processEvents()
     assert window.right_panel.isVisible() and not window.left_panel.isVisible()
+
+
+def test_a_long_span_cut_short_in_the_span_list_is_whole_on_hover(project, make_window):
+    name = "the International Department of the Communist Party of China Central Committee"
+    text = f"Song Tao, the minister of {name}, spoke."
+    start = text.index(name)
+    doc_id = add_document(project, "long", text, [(start, start + len(name), "organisation")], annotator="alice")
+    window = make_window(project, doc_id=doc_id)
+    cell = window.span_list.span_model.index(0, 1)
+    assert cell.data(Qt.ItemDataRole.ToolTipRole) == f"<qt>{name}</qt>"
+
+
+def test_a_long_document_name_cut_short_in_the_list_is_whole_on_hover(project, make_window):
+    name = "2021-07-11 Xinhua <b>Xi and Kim</b> exchange messages on the treaty's 60th anniversary"
+    add_document(project, name, "Kim met Xi.")
+    window = make_window(project)
+    cell = window.documents.model.index(0, 0)
+    assert cell.data(Qt.ItemDataRole.ToolTipRole) == (
+        "<qt>2021-07-11 Xinhua &lt;b&gt;Xi and Kim&lt;/b&gt; exchange messages on the treaty&#x27;s 60th "
+        "anniversary</qt>")

@@ -17,7 +17,7 @@ from annotator.core.storage.sqlite import connect as storage_connect
 from annotator.core.storage import Project
 from tests.core.helpers import integrity, snapshot, spans_as_text
 from tests.gui.conftest import add_document
-from tests.gui.test_file_commands import boxes, patch_dialog
+from tests.gui.test_file_commands import boxes, export_through_menu, patch_dialog
 from tests.gui.test_tagging import TRICKY, select
 
 
@@ -52,7 +52,7 @@ def test_export_from_the_window_never_writes_over_a_project(project, project_pat
         chosen = project_path.with_name(project_path.name + target)
     before = chosen.read_bytes()
     patch_dialog(monkeypatch, "getSaveFileName", (str(chosen), ""))
-    window.commands["export_jsonl"].trigger()
+    export_through_menu(window)
     [box] = boxes(window)
     assert "Export failed" in box.windowTitle() and str(chosen) in box.text()
     assert "Exported" not in window.statusBar().currentMessage()
@@ -197,7 +197,7 @@ def test_closing_with_a_change_that_fails_stays_open_to_say_so(project, project_
         assert window.statusBar().currentMessage() != "Saved."
 
 
-@pytest.mark.parametrize("command", ["export_jsonl", "backup_project", "open_project", "import_files"])
+@pytest.mark.parametrize("command", ["export", "backup_project", "open_project", "import_files", "import_folder"])
 def test_a_file_dialog_on_the_project_folder_keeps_sqlites_locks(project, project_path, make_window, qtbot,
                                                                   command):
     """Qt's own file dialog opens each file to sniff its type; closing that
@@ -219,7 +219,10 @@ def test_a_file_dialog_on_the_project_folder_keeps_sqlites_locks(project, projec
         QTimer.singleShot(800, dialog.reject)  # time to list (and type) every file
 
     QTimer.singleShot(200, cancel_when_listed)
-    window.commands[command].trigger()
+    if command == "export":
+        export_through_menu(window)  # (its own dialog first, then the file dialog)
+    else:
+        window.commands[command].trigger()
     assert not _other_program_closes_last(project_path)
     window.check_for_changes()
     assert not window.detached_label.isVisible()
@@ -302,7 +305,7 @@ def test_the_export_dialog_refuses_the_project_before_asking_to_replace_it(proje
 
     QTimer.singleShot(200, choose_the_project)
     before = project_path.read_bytes()
-    window.commands["export_jsonl"].trigger()
+    export_through_menu(window)
     assert seen["still open"] and len(seen["refused"]) == 1
     assert "that is the project file" in seen["refused"][0]
     assert window.background is None and project_path.read_bytes() == before

@@ -20,7 +20,7 @@ STALLED_EXPORT = """
 import sys, threading
 from annotator.core.formats import jsonl
 
-def stall(records, out):
+def stall(records, out, **_):
     out.write("x" * 100_000)
     out.flush()
     print("half-written", flush=True)

@@ -9,8 +9,16 @@ can do:
 - `sniff(head: bytes) -> bool` says whether the start of a file looks like
   this format, so a file is recognised by its content where the suffix is
   missing or shared (`recognise`);
-- `write(records, stream, **options)` writes the layers produced by
-  `annotator.core.exporter` to a text stream (or a binary one, `binary`).
+- `write(records, out, *, report=None, **options) -> int` writes the layers
+  produced by `annotator.core.exporter` to `out`: a text stream, a binary
+  one (`binary`), or an empty directory (`folder`, written into a temporary
+  folder that is renamed into place only when complete). It returns how
+  many `unit`s it wrote, and tells `report(message)` what the user must
+  know about the result (spans a format cannot hold, and how many).
+Folder formats (brat) read a directory: `read(folder)`, recognised by
+`sniff_folder(path)`. A format needing an optional package names its extra
+(`extra`) and imports the package only inside read/write, so listing the
+formats never needs it.
 The command line's `--format` choices and the window's file-dialog filters
 come from here, so a new format is added in one place.
 """
@@ -23,7 +31,7 @@ from types import ModuleType
 from typing import IO, Callable, Iterable
 
 from annotator.core.errors import InputError
-from annotator.core.formats import jsonl, txt
+from annotator.core.formats import brat, conll, doccano, html, jsonl, labelstudio, spacy_docbin, txt
 from annotator.core.formats.document import ParsedDocument
 from annotator.core.textio import read_head
 
@@ -48,10 +56,17 @@ class Format:
     module: ModuleType  # has read(path) and/or write(records, stream), and sniff(head)
     options: tuple[Option, ...] = ()
     binary: bool = False  # write() takes a binary stream
+    folder: bool = False  # read() takes and write() fills a directory
+    extra: str | None = None  # the pip extra its optional package comes with
+    unit: str = "line"  # what write() counts: "line", "document", "task"
 
     def sniff(self, head: bytes) -> bool:
         sniff = getattr(self.module, "sniff", None)
         return bool(sniff and sniff(head))
+
+    def sniff_folder(self, path: Path) -> bool:
+        sniff = getattr(self.module, "sniff_folder", None)
+        return bool(self.folder and sniff and sniff(path))
 
     @property
     def read(self) -> Callable[..., list[ParsedDocument]] | None:
@@ -63,10 +78,22 @@ class Format:
 
 
 FORMATS: tuple[Format, ...] = (
-    Format("jsonl", "JSONL", (".jsonl",), jsonl),
+    # Before jsonl: doccano's files are JSONL too, told apart by sniff.
+    Format("doccano", "doccano JSONL", (".jsonl",), doccano, unit="line", options=(
+        Option("relations", "Write doccano's relation form (\"entities\" and \"relations\")."),)),
+    Format("jsonl", "JSONL", (".jsonl",), jsonl, options=(
+        Option("tokens", "Add Prodigy/spaCy \"tokens\" and each span's token_start/token_end."),)),
+    # brat and CoNLL before txt: a file without a suffix holding either would also pass as prose.
+    Format("brat", "brat standoff folder", (".ann",), brat, folder=True, unit="document"),
+    Format("conll", "CoNLL (IOB2)", (".conll",), conll, unit="document", options=(
+        Option("no_names", "Leave out the '# name =' and '# annotator =' lines, for readers that take "
+                           "every line as a token (spacy convert)."),)),
     Format("txt", "Plain text", (".txt",), txt),
+    Format("labelstudio", "Label Studio JSON", (".json",), labelstudio, unit="task"),
+    Format("spacy", "spaCy DocBin", (".spacy",), spacy_docbin, binary=True, extra="spacy", unit="document"),
+    Format("html", "HTML article", (".html", ".htm"), html, extra="html"),
 )
-READABLE_SUFFIXES = tuple(s for f in FORMATS if f.read for s in f.suffixes)
+READABLE_SUFFIXES = tuple(dict.fromkeys(s for f in FORMATS if f.read for s in f.suffixes))
 EXPORT_FORMATS = tuple(f.name for f in FORMATS if f.write)
 
 
@@ -81,9 +108,19 @@ def recognise(path: Path) -> Format:
     """The format to read `path` with: the one its suffix names, if only
     one does; the first of several sharing the suffix (or, for a file
     without a suffix, of all) whose sniff recognises the file's start.
+    If none recognises a file with a shared suffix, the last of them (the
+    most general) reads it and says what is wrong with it.
     A suffix no format claims (.csv, .docx) is refused rather than guessed:
     a spreadsheet imported as one long document would be a mistake."""
     readable = [f for f in FORMATS if f.read]
+    if path.is_dir():
+        found = next((f for f in readable if f.sniff_folder(path)), None)
+        if found is None:
+            folders = [f.title for f in readable if f.folder]
+            raise InputError(path, None, "is a folder, and not one annotator can import "
+                                         f"({' or '.join(folders) or 'no folder formats'}); "
+                                         "name the files in it instead")
+        return found
     by_suffix = [f for f in readable if path.suffix.lower() in f.suffixes]
     if len(by_suffix) == 1:
         return by_suffix[0]
@@ -93,6 +130,11 @@ def recognise(path: Path) -> Format:
                                      "holding one of them)")
     head = read_head(path)
     found = next((f for f in by_suffix or readable if f.sniff(head)), None)
+    if found is None and by_suffix:
+        # Formats sharing a suffix are listed most specific first (doccano
+        # before jsonl): a file none recognises goes to the most general,
+        # whose reader says what is wrong with it, line by line.
+        found = by_suffix[-1]
     if found is None:
         raise InputError(path, None, "cannot import it: its content is not one of the known kinds "
                                      f"({', '.join(f.title for f in readable)}); known suffixes are "
@@ -118,7 +160,7 @@ def _patterns(format_: Format) -> str:
 def import_filter() -> str:
     """A file dialog's filter for everything that can be imported."""
     readable = [f for f in FORMATS if f.read]
-    every = " ".join(_patterns(f) for f in readable)
+    every = " ".join(dict.fromkeys(f"*{s}" for f in readable for s in f.suffixes))
     each = ";;".join(f"{f.title} ({_patterns(f)})" for f in readable)
     return f"Everything annotator imports ({every});;{each};;All files (*)"
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from annotator.core.errors import InputError
-from annotator.core.formats.document import ParsedDocument
-from annotator.core.model import document_name_problem, normalize_name
+from annotator.core.formats.document import ParsedDocument, name_from_file
 from annotator.core.textio import decode_utf8, read_bytes
 
 
@@ -26,11 +25,7 @@ def sniff(head: bytes) -> bool:
 
 def read(path: Path, progress=None) -> list[ParsedDocument]:
     """One document; `progress` is not called (one read is all there is)."""
-    name = normalize_name(path.stem)
-    problem = document_name_problem(name)
-    if problem:
-        raise InputError(path, None, f"the file's name is its document's name, and the {problem}; "
-                                     "rename the file")
+    name = name_from_file(path)
     text = decode_utf8(read_bytes(path), path)
     if not text:
         raise InputError(path, None, "the file is empty: there is no text to annotate")
