@@ -451,8 +451,11 @@ class MainWindow(QMainWindow):
             # this one): not exactly on top of it.
             self.move(self.pos() + QPoint(OFFSET_PX, OFFSET_PX))
             screen = self.screen().availableGeometry()
-            if self.frameGeometry().right() > screen.right():  # (never off the screen)
-                self.move(max(screen.left(), screen.right() - self.frameGeometry().width()), self.y())
+            frame = self.frameGeometry()
+            # Never off the screen: back left or up by what the offset pushed out.
+            x = min(self.x(), max(screen.left(), screen.right() - frame.width()))
+            y = min(self.y(), max(screen.top(), screen.bottom() - frame.height()))
+            self.move(x, y)
         self.settings.setValue("open_windows", self._others_open() + [os.getpid()])
         splitter = self.settings.value("splitter")
         if splitter is not None:

@@ -125,3 +125,19 @@ def test_a_long_document_name_cut_short_in_the_list_is_whole_on_hover(project, m
     assert cell.data(Qt.ItemDataRole.ToolTipRole) == (
         "<qt>2021-07-11 Xinhua &lt;b&gt;Xi and Kim&lt;/b&gt; exchange messages on the treaty&#x27;s 60th "
         "anniversary</qt>")
+
+
+def test_a_second_window_offset_from_a_large_one_stays_on_the_screen(project, qtbot, settings):
+    from annotator.gui.main_window import MainWindow
+
+    screen = QApplication.primaryScreen().availableGeometry()
+    first = MainWindow(project, "alice", settings, poll_ms=3_600_000)
+    qtbot.addWidget(first)
+    first.setGeometry(screen.adjusted(0, 0, -8, -8))  # nearly the whole screen
+    first.save_settings()
+    settings.setValue("open_windows", [os.getppid()])  # another annotator process, still running
+    second = MainWindow(project, "bob", settings, poll_ms=3_600_000)
+    qtbot.addWidget(second)
+    frame = second.frameGeometry()
+    assert frame.right() <= screen.right() and frame.bottom() <= screen.bottom()
+    assert second.pos() != first.pos() or frame.width() >= screen.width()
