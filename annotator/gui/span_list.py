@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import html
 from bisect import bisect_left
+
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from annotator.core.model import Span, excerpt
@@ -29,6 +30,26 @@ TOOLTIP_EXCERPT = 400  # characters of a span shown on hover
 _key = list_key
 
 
+def swatch_icon(color: str, size: int = 14) -> QIcon:
+    """A label's colour as a square with a white ring and a dark edge, so it
+    stays distinct on a selected row's highlight (a bare colour swatch blends
+    into a blue one)."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setPen(QColor("#404040"))
+    painter.setBrush(QColor("#ffffff"))
+    painter.drawRect(0, 0, size - 1, size - 1)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(color))
+    painter.drawRect(2, 2, size - 4, size - 4)
+    painter.end()
+    icon = QIcon()
+    for mode in (QIcon.Mode.Normal, QIcon.Mode.Selected):  # (not tinted when the row is selected)
+        icon.addPixmap(pixmap, mode)
+    return icon
+
+
 class SpanTableModel(RowTableModel):
     COLUMNS = ("Label", "Text", "Offsets", "Annotator")
 
@@ -40,12 +61,12 @@ class SpanTableModel(RowTableModel):
         # id -> span, so row_of can bisect instead of scanning 50,000 rows
         # (a scan cost ~3 ms of every add/remove at 50,000 spans).
         self._by_id: dict[int, Span] = {}
-        self.colors: dict[str, QColor] = {}
+        self.colors: dict[str, QIcon] = {}
 
     def follow(self, changed: Changed) -> None:
         session = self.session
         if changed.labels:
-            self.colors = {label.name: QColor(label.color) for label in session.labels}
+            self.colors = {label.name: swatch_icon(label.color) for label in session.labels}
         if changed.reset_spans or changed.layers or changed.user:
             self.set_spans(session.visible_spans())
             return

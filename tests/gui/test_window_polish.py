@@ -141,3 +141,17 @@ def test_a_second_window_offset_from_a_large_one_stays_on_the_screen(project, qt
     frame = second.frameGeometry()
     assert frame.right() <= screen.right() and frame.bottom() <= screen.bottom()
     assert second.pos() != first.pos() or frame.width() >= screen.width()
+
+
+def test_the_span_lists_colour_swatch_keeps_a_ring_that_sets_it_off_a_selected_row(project, make_window):
+    from PySide6.QtGui import QColor, QIcon
+
+    doc_id = add_document(project, "note", "Kim met Xi.", [(0, 3, "organisation")], annotator="alice")
+    window = make_window(project, doc_id=doc_id)
+    window.span_list.selectRow(0)
+    icon = window.span_list.span_model.index(0, 0).data(Qt.ItemDataRole.DecorationRole)
+    colour = next(label.color for label in window.session.labels if label.name == "organisation")
+    image = icon.pixmap(14, 14, QIcon.Mode.Selected).toImage()
+    assert image.pixelColor(7, 7) == QColor(colour)  # the label's colour inside,
+    assert image.pixelColor(1, 1) == QColor("#ffffff")  # a white ring,
+    assert image.pixelColor(0, 7).lightness() < 80  # and a dark edge against any highlight
