@@ -442,6 +442,20 @@ class MainWindow(QMainWindow):
 
     # -------------------------------------------------------------- settings
 
+    def _keep_on_screen(self) -> None:
+        """Never (partly) off the screen: a saved place from a larger screen,
+        or the offset from another window, is pulled back left or up, and a
+        window taller or wider than the screen is made to fit."""
+        screen = self.screen().availableGeometry()
+        frame = self.frameGeometry()
+        extra_w, extra_h = frame.width() - self.width(), frame.height() - self.height()  # (the frame)
+        if frame.width() > screen.width() or frame.height() > screen.height():
+            self.resize(min(self.width(), screen.width() - extra_w), min(self.height(), screen.height() - extra_h))
+            frame = self.frameGeometry()
+        x = min(self.x(), max(screen.left(), screen.right() - frame.width()))
+        y = min(self.y(), max(screen.top(), screen.bottom() - frame.height()))
+        self.move(x, y)
+
     def _restore_settings(self) -> None:
         geometry = self.settings.value("geometry")
         if geometry is not None:
@@ -450,12 +464,7 @@ class MainWindow(QMainWindow):
             # Another window is open (another project, or another annotator on
             # this one): not exactly on top of it.
             self.move(self.pos() + QPoint(OFFSET_PX, OFFSET_PX))
-            screen = self.screen().availableGeometry()
-            frame = self.frameGeometry()
-            # Never off the screen: back left or up by what the offset pushed out.
-            x = min(self.x(), max(screen.left(), screen.right() - frame.width()))
-            y = min(self.y(), max(screen.top(), screen.bottom() - frame.height()))
-            self.move(x, y)
+        self._keep_on_screen()
         self.settings.setValue("open_windows", self._others_open() + [os.getpid()])
         splitter = self.settings.value("splitter")
         if splitter is not None:

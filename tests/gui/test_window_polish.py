@@ -155,3 +155,4 @@ def test_the_span_lists_colour_swatch_keeps_a_ring_that_sets_it_off_a_selected_r
     assert image.pixelColor(7, 7) == QColor(colour)  # the label's colour inside,
     assert image.pixelColor(1, 1) == QColor("#ffffff")  # a white ring,
     assert image.pixelColor(0, 7).lightness() < 80  # and a dark edge against any highlight
+
