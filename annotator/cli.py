@@ -16,6 +16,7 @@ import click
 
 from annotator import __version__
 from annotator.core.errors import AnnotatorError
+from annotator.core.feed import IdRanges
 from annotator.core.formats import EXPORT_FORMATS, FORMATS, Format, by_name
 from annotator.core.model import name_problem, normalize_name
 from annotator.core.paths import default_project_path, default_user, seeds_dir
@@ -292,10 +293,13 @@ def _formats_epilog() -> str:
                    "Give it more than once for several layers; `gold` is the reviewed layer.")
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="Write to this file or folder (whole or not at all) instead of standard output.")
+@click.option("--where", metavar="TEXT", multiple=True,
+              help="Export only documents whose text contains TEXT (ignoring case). "
+                   "Give it more than once: documents containing every TEXT.")
 @_format_options
 @click.pass_obj
 def export_command(settings: Settings, format_name: str | None, annotator: tuple[str, ...],
-                   output: Path | None, **options: bool) -> None:
+                   output: Path | None, where: tuple[str, ...], **options: bool) -> None:
     """Export every document with its spans (JSONL unless --format says otherwise).
 
     \b
@@ -318,7 +322,7 @@ def export_command(settings: Settings, format_name: str | None, annotator: tuple
     with settings.open_existing() as project:
         _check_output(settings, output)
         names = [exporter.check_annotator(project, name) for name in annotator] or None
-        records = exporter.layers(project, names)
+        records = exporter.layers(project, names, where=where)
         notes: list[str] = []
         try:
             if output is None:
@@ -395,12 +399,19 @@ def backup_command(settings: Settings, dest: Path) -> None:
 
 
 @cli.command("list")
+@click.option("--where", metavar="TEXT", multiple=True,
+              help="List only documents whose text contains TEXT (ignoring case). "
+                   "Give it more than once: documents containing every TEXT.")
 @click.pass_obj
-def list_command(settings: Settings) -> None:
+def list_command(settings: Settings, where: tuple[str, ...]) -> None:
     """List the documents with each annotator's span count."""
     with settings.open_existing() as project:
         counts = project.span_counts()
-        summaries = project.document_summaries(settings.user)
+        summaries = project.document_summaries(
+            settings.user, ids=IdRanges.of(project.search_documents(where)) if any(where) else None)
+    if not summaries and any(where):
+        click.echo(f"No document in {settings.db} contains {' and '.join(map(repr, where))}.", err=True)
+        return
     if not summaries:
         click.echo(f"No documents in {settings.db} yet; add some with `annotator import FILE`.", err=True)
         return

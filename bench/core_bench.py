@@ -92,11 +92,15 @@ def bench_import(repeat: int = 3) -> list[Result]:
             bare.append(baseline_import(jsonl, fresh_path(tmp, "bare.db"), bare=True))
             same.append(baseline_import(jsonl, fresh_path(tmp, "same.db")))
             ours.append(ours_import(jsonl, fresh_path(tmp, "ours.db")))
-    b, o = median(same), median(ours)
+    b, o = median(bare), median(ours)
+    # The floor is tables without indexes (issue 15): against the project's
+    # own indexed schema the ratio hid what those indexes cost.
     return [Result("4 import 10k docs / 100k spans (JSONL)", b, o, "s", "<= 2x", limit=2.0,
-                   note="baseline: json.loads + sqlite3 executemany in one transaction into the "
-                        f"project schema; into bare tables it takes {median(bare):.2f} s "
-                        f"({o / median(bare):.1f}x)")]
+                   note="baseline: json.loads + sqlite3 executemany in one transaction into tables "
+                        "without indexes"),
+            Result("4i import into the project's own schema (info)", median(same), o, "s", "info",
+                   note="baseline: the same json.loads + executemany into the project schema "
+                        "(its indexes, constraints and triggers)")]
 
 
 def baseline_export(db: Path, out: Path) -> float:

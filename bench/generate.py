@@ -246,6 +246,32 @@ def many_jsonl(out: Path = OUT) -> Path:
     return path
 
 
+def scale_jsonl(n_docs: int, out: Path = OUT) -> Path:
+    """n_docs articles (10 spans each) for the import-scale bench: many.jsonl's
+    10,000 articles over and over, each copy under a name of its own
+    (`article-0000123`), so every line is a document of its own. Written once
+    into a temporary name and renamed when complete, so a killed run is not
+    reused; deterministic (many.jsonl is)."""
+    path = out / f"import-scale-{n_docs}.jsonl"
+    if path.exists():
+        return path
+    with open(many_jsonl(out), encoding="utf-8") as f:
+        pool = [json.loads(line) for line in f]
+    tmp = path.with_suffix(".partial")
+    with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+        for i in range(n_docs):
+            rec = pool[i % len(pool)]
+            f.write(json.dumps({**rec, "meta": {"name": f"article-{i:07d}"}}, ensure_ascii=False))
+            f.write("\n")
+    tmp.replace(path)
+    return path
+
+
+def million_jsonl(out: Path = OUT) -> Path:
+    """1,000,000 articles, 10,000,000 spans (about 2.8 GB)."""
+    return scale_jsonl(1_000_000, out)
+
+
 def load_big(out: Path = OUT) -> tuple[str, list[tuple[int, int, str]]]:
     with open(big_jsonl(out), encoding="utf-8") as f:
         rec = json.loads(f.readline())

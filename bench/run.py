@@ -40,7 +40,28 @@ def _groups():
         "agreement": agreement_bench.bench_agreement,
         "merge": merge_bench.bench_merge,
         "review": review_bench.bench_review,
+        "scale_export": _scale_export,
+        "import_scale": _import_scale,
+        "list1m": _list_scale,
     }
+
+
+def _import_scale():
+    from bench import import_scale_bench  # writes bench/out/import-scale-N.jsonl on first use (BENCH_MILLION=1: 1M)
+
+    return import_scale_bench.bench_import_scale()
+
+
+def _list_scale():
+    from bench import list_scale_bench  # builds bench/out/list-1m.db on first use (~10 min)
+
+    return list_scale_bench.bench_list_scale()
+
+
+def _scale_export():
+    from bench import scale_export_bench  # builds bench/out/scale-1m.db on first use (20-30 min)
+
+    return scale_export_bench.bench_scale_export()
 
 
 def _fmt(value, unit: str) -> str:

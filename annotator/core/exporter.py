@@ -23,7 +23,8 @@ __all__ = ["GOLD", "check_annotator", "check_output", "known_annotators", "layer
 GOLD = "gold"
 
 
-def layers(project: Project, annotator: str | list[str] | None = None) -> Iterator[dict]:
+def layers(project: Project, annotator: str | list[str] | None = None,
+           where: str | Iterable[str] = ()) -> Iterator[dict]:
     """Yield `{"text", "spans", "annotator", "meta"}` records.
 
     Every document appears. Without `annotator`: one record per layer that
@@ -37,13 +38,18 @@ def layers(project: Project, annotator: str | list[str] | None = None) -> Iterat
     `annotator` may also be a list of names (`export --annotator A
     --annotator B`, GOLD among them): one record per document and named
     layer, in the order named.
+
+    `where`: only the documents whose text contains it (several strings:
+    all of them; case-insensitive), found through the project's full-text
+    index and still streamed in id order.
     """
     if isinstance(annotator, (list, tuple)):
         if len(annotator) != 1:
-            yield from _named_layers(project, list(dict.fromkeys(annotator)))
+            yield from _named_layers(project, list(dict.fromkeys(annotator)), where)
             return
         annotator = annotator[0]
     documents, spans = project.export_rows(annotator)
+    documents = _restricted(project, documents, where)
     by_doc = groupby(spans, key=lambda row: row[0])
     pending = next(by_doc, None)
     for doc_id, name, text, meta_json in documents:
@@ -64,9 +70,10 @@ def layers(project: Project, annotator: str | list[str] | None = None) -> Iterat
                 yield _record(text, rows, layer, meta)
 
 
-def _named_layers(project: Project, annotators: list[str]) -> Iterator[dict]:
+def _named_layers(project: Project, annotators: list[str], where: str | Iterable[str] = ()) -> Iterator[dict]:
     """One record per document and layer of `annotators`, in that order."""
     documents, _ = project.export_rows(annotators[0] if annotators else None)
+    documents = _restricted(project, documents, where)
     by_doc = groupby(project.export_layer_rows(annotators), key=lambda row: row[0])
     pending = next(by_doc, None)
     for doc_id, name, text, meta_json in documents:
@@ -80,6 +87,17 @@ def _named_layers(project: Project, annotators: list[str]) -> Iterator[dict]:
             pending = next(by_doc, None)
         for annotator in annotators:
             yield _record(text, rows.get(annotator, ()), annotator, meta)
+
+
+def _restricted(project: Project, documents: Iterator[tuple], where: str | Iterable[str]) -> Iterator[tuple]:
+    """`documents`, or with a where-text the project's documents containing
+    it instead (same rows, same id order; the spans cursor skips the rest)."""
+    if not where:
+        return documents
+    close = getattr(documents, "close", None)
+    if close is not None:
+        close()  # not read: the matching documents come from the search instead
+    return project.documents_containing(where)
 
 
 def _record(text: str, rows, annotator: str | None, meta: dict) -> dict:

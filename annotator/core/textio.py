@@ -104,6 +104,35 @@ def read_bytes(path: str | os.PathLike, limit: int | None = None) -> bytes:
     return data
 
 
+def open_regular(path: str | os.PathLike):
+    """A regular file (symlinks followed) opened for reading in binary, for
+    readers that stream it line by line (so no size limit: a line-by-line
+    reader holds one line at a time). Refuses what read_bytes refuses
+    before reading: pipes, devices, sockets and folders."""
+    try:
+        _check_kind(path, os.stat(path).st_mode)
+        fd = os.open(path, os.O_RDONLY | _NONBLOCK | _BINARY)
+    except FileNotFoundError:
+        raise InputError(path, None, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(path, None, "is a folder, not a file") from None
+    except OSError as e:
+        raise InputError(path, None, f"cannot be read: {e.strerror or e}") from None
+    f = os.fdopen(fd, "rb", buffering=1 << 20)
+    try:
+        _check_kind(path, os.fstat(fd).st_mode)
+    except BaseException:
+        f.close()
+        raise
+    return f
+
+
+def too_long(path: str | os.PathLike, line: int, limit: int) -> InputError:
+    """A line past `limit` bytes (a streaming reader's bound on what it holds)."""
+    return InputError(path, line, f"the line is over {_size(limit)}; annotator imports files of up to "
+                                  f"{_size(limit)} a line (a document each); split the document")
+
+
 def _check_kind(path: str | os.PathLike, mode: int) -> None:
     if stat.S_ISREG(mode):
         return

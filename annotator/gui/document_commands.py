@@ -9,12 +9,15 @@ MIN_FONT, MAX_FONT = 8, 40
 
 
 def next_document(window, step: int = 1) -> None:
+    """The next document in the list's order (its sort and filter), read
+    from the store by position: the list holds only the pages shown."""
     rows = window.session.documents
-    if not rows:
+    total = len(rows)
+    if not total:
         return
-    ids = [r.id for r in rows]
-    i = ids.index(window.doc.id) if window.doc and window.doc.id in ids else -step
-    window.open_document(ids[(i + step) % len(ids)])
+    row = window.session.row_of(window.doc.id) if window.doc else None
+    i = row if row is not None else -step
+    window.open_document(rows[(i + step) % total].id)
 
 
 def previous_document(window) -> None:

@@ -1,20 +1,30 @@
 """The project's documents: name, this annotator's span count, status.
 
-A table model over the session's `DocumentSummary` rows, which carry no
-text, so a project of 10,000 documents lists instantly; filtering re-asks the
-store (an indexed SQL filter) rather than hiding rows one by one. A change
-to one document's count or status redraws that row only.
+A table model over the session's `DocumentRows`, which read a page of rows
+when the view first shows one of them (`data()`), so a million documents
+open, scroll, sort (click a heading; again: reversed) and filter (by the
+start of the name) in the time a screen of rows takes: see
+gui/document_rows.py and core/storage/sqlite/document_list.py.
+
+How the list follows a change (`follow`): a change to documents' counts or
+statuses redraws their rows if they are on screen; documents added (by
+another program) or rows moved (sorted by count or status) are a layout
+change: the rows are read again from the same scroll position, and the
+selection follows its document to its new row. Not rows inserted one by
+one: an import elsewhere adds thousands, and one layout change costs the
+same for one as for all. The whole list (a new filter, sort, annotator or
+project) is a model reset.
 """
 
 from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLineEdit, QTableView,
                                QVBoxLayout, QWidget)
 
-from annotator.core.model import DocumentSummary
+from annotator.gui.document_rows import DocumentRows
 from annotator.gui.session import Session
 from annotator.gui.session_changes import Changed
 from annotator.gui.table_model import RowTableModel
@@ -22,6 +32,7 @@ from annotator.gui.table_model import RowTableModel
 
 class DocumentTableModel(RowTableModel):
     PLAIN_COLUMNS = ("Document", "Spans", "Status")
+    SORTS = ("name", "spans", "status")  # by column (core/document_query.py)
     REVIEW_COLUMN = 3  # in review mode: not started / in review / reviewed (session_review.py)
 
     @property
@@ -31,27 +42,50 @@ class DocumentTableModel(RowTableModel):
     def __init__(self, session: Session, parent=None):
         super().__init__(parent)
         self.session = session
+        self._version = (None, 0)  # (rows, version) last shown
 
     @property
-    def rows(self) -> list[DocumentSummary]:
+    def rows(self) -> DocumentRows:
         return self.session.documents
 
     def follow(self, changed: Changed) -> None:
+        rows = self.rows
         if changed.documents is None:
             self.beginResetModel()
+            self._version = (rows, rows.version)
             self.endResetModel()
+            return
+        if self._version != (rows, rows.version):
+            self._relayout(rows)
             return
         last = len(self.COLUMNS) - 1
         for doc_id in changed.documents:
-            row = self.row_of(doc_id)
+            row = rows.cached_row(doc_id)  # (a row not cached is not on screen)
             if row is not None:
                 self.dataChanged.emit(self.index(row, 0), self.index(row, last))
+
+    def _relayout(self, rows: DocumentRows) -> None:
+        """Rows were added or moved: every persistent index (the selection,
+        the current row) moves to its document's new row."""
+        self.layoutAboutToBeChanged.emit()
+        old = self.persistentIndexList()
+        new = []
+        for index in old:
+            doc_id = rows.previous_id(index.row())
+            row = rows.row_of(doc_id) if doc_id is not None else None
+            new.append(self.index(row, index.column()) if row is not None else QModelIndex())
+        self.changePersistentIndexList(old, new)
+        self._version = (rows, rows.version)
+        self.layoutChanged.emit()
 
     def row_of(self, doc_id: int) -> int | None:
         return self.session.row_of(doc_id)
 
     def row_total(self) -> int:
         return len(self.rows)
+
+    def sort_of(self, column: int) -> str | None:
+        return self.SORTS[column] if column < len(self.SORTS) else None
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
@@ -100,6 +134,12 @@ class DocumentList(QWidget):
         header.resizeSection(1, 52)
         header.resizeSection(2, 84)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        # A click on a heading sorts by it (again: the other way); the store
+        # sorts (an index walk), not the view, which sees only a page.
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        header.sectionClicked.connect(self._heading_clicked)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
@@ -121,6 +161,24 @@ class DocumentList(QWidget):
             self.select(self.session.doc.id if self.session.doc else None)
         if changed.review or changed.documents is None:
             self._show_review_column()
+        if changed.documents is None:
+            self._show_sort()
+
+    def _heading_clicked(self, column: int) -> None:
+        sort = self.model.sort_of(column)
+        query = self.session.list_query
+        if sort is None:  # the review column: not a sort (keep the indicator where it was)
+            self._show_sort()
+            return
+        self.session.set_document_sort(sort, descending=sort == query.sort and not query.descending)
+
+    def _show_sort(self) -> None:
+        query = self.session.list_query
+        order = Qt.SortOrder.DescendingOrder if query.descending else Qt.SortOrder.AscendingOrder
+        header = self.table.horizontalHeader()
+        header.blockSignals(True)
+        header.setSortIndicator(self.model.SORTS.index(query.sort), order)
+        header.blockSignals(False)
 
     def _show_review_column(self) -> None:
         """In review mode the reviewer sees the review status, not their own
@@ -144,6 +202,7 @@ class DocumentList(QWidget):
             if row is None:
                 self.table.clearSelection()
             else:
+                self.model.rows[row]  # its page, read now: the open document's row is redrawn as it changes
                 index = self.model.index(row, 0)
                 self.table.setCurrentIndex(index)
                 self.table.scrollTo(index)

@@ -31,8 +31,10 @@ from annotator.core.changes import Change
 from annotator.core.errors import AnnotatorError, ProjectDetached
 from annotator.core.history import History
 from annotator.core.layers import Layer, may_change, may_edit
-from annotator.core.model import Document, DocumentSummary, Label, Span, excerpt
+from annotator.core.document_query import DocumentQuery
+from annotator.core.model import Document, Label, Span, excerpt
 from annotator.core.storage import Project, SpanReader
+from annotator.gui.document_rows import DocumentRows
 from annotator.gui.session_boundaries import MovesEdges
 from annotator.gui.session_changes import Changed, Gather
 from annotator.gui.session_review import Reviews
@@ -71,8 +73,9 @@ class Session(QObject, FollowsOtherPrograms, Searches, Reviews, MovesEdges):
         self._own = _own_name(user)
         self.labels: list[Label] = []
         self._labels_by_name: dict[str, Label] = {}
-        self.name_filter = ""
-        self.documents: list[DocumentSummary] = []  # the document list's rows
+        self.name_filter = ""  # the start of the names listed
+        self.list_query = DocumentQuery()  # the document list's sort and filter
+        self.documents = DocumentRows(project, user, self.list_query)  # its rows, paged
         self.doc: Document | None = None
         self.index = SpanIndex()  # the open document's spans: the one copy
         self._ordered: list[Span] | None = []  # the same spans in list order, while known
@@ -135,18 +138,9 @@ class Session(QObject, FollowsOtherPrograms, Searches, Reviews, MovesEdges):
         """Spans of the open document are still being read."""
         return self._reader is not None
 
-    @property
-    def documents(self) -> list[DocumentSummary]:
-        """The document list's rows, in order."""
-        return self._documents
-
-    @documents.setter
-    def documents(self, rows: list[DocumentSummary]) -> None:
-        self._documents = rows
-        self._rows = {row.id: i for i, row in enumerate(rows)}
-
     def row_of(self, doc_id: int) -> int | None:
-        return self._rows.get(doc_id)
+        """The document list's row of `doc_id` (None: not listed)."""
+        return self.documents.row_of(doc_id)
 
     # ----------------------------------------------------------- emitting
 
@@ -197,9 +191,10 @@ class Session(QObject, FollowsOtherPrograms, Searches, Reviews, MovesEdges):
             self._load_labels(c)
             self._load_documents(c)
             c.set(project=True, user=True, history=True)
-            ids = [row.id for row in self.documents]
+            if prefer is None or self.row_of(prefer) is None:
+                prefer = self.documents[0].id if self.documents else None
             try:
-                self.open_document((prefer if prefer in ids else ids[0]) if ids else None)
+                self.open_document(prefer)
             except AnnotatorError as e:
                 # The project opens; only this document cannot be shown.
                 self.failed.emit("Document not opened", str(e))
@@ -229,8 +224,17 @@ class Session(QObject, FollowsOtherPrograms, Searches, Reviews, MovesEdges):
                 c.set(selection=True)
 
     def set_name_filter(self, text: str) -> None:
+        """List the documents whose name contains `text` (ASCII letters
+        in either case; see core/document_query.py)."""
         with self._batch() as c:
             self.name_filter = text
+            self.list_query = replace(self.list_query, name_contains=text)
+            self._load_documents(c)
+
+    def set_document_sort(self, sort: str, descending: bool = False) -> None:
+        """Sort the document list by name, your span count or your status."""
+        with self._batch() as c:
+            self.list_query = replace(self.list_query, sort=sort, descending=descending)
             self._load_documents(c)
 
     def _labels_changed(self, c: Gather) -> None:
@@ -254,7 +258,7 @@ class Session(QObject, FollowsOtherPrograms, Searches, Reviews, MovesEdges):
             c.set(labels=True)
 
     def _load_documents(self, c: Gather) -> None:
-        self.documents = self.project.document_summaries(self.user, self.name_filter)
+        self.documents = DocumentRows(self.project, self.user, self.list_query)
         c.set(documents=None)
         self._review_load_statuses(c)
 
@@ -592,28 +596,14 @@ class Session(QObject, FollowsOtherPrograms, Searches, Reviews, MovesEdges):
             self._review_saved(change, c)  # decisions, candidates, review statuses
 
     def _update_rows(self, change: Change, c: Gather) -> None:
-        """The document list's counts and statuses (this annotator's)."""
-        touched = set()
-        for status in change.statuses:
-            if status.annotator == self.user:
-                touched.add(status.doc_id)
-                self._update_row(status.doc_id, status=status.after)
-        before, after = change.spans_before, change.spans_after
-        if before or after:
-            delta: Counter = Counter(s.doc_id for s in after if s.annotator == self.user)
-            delta.subtract(s.doc_id for s in before if s.annotator == self.user)
-            for doc_id, n in delta.items():
-                row = self.row_of(doc_id)
-                if n and row is not None:
-                    self._update_row(doc_id, span_count=self.documents[row].span_count + n)
-                    touched.add(doc_id)
+        """The document list's counts and statuses (this annotator's): the
+        touched rows read again (one indexed query; see session_sync)."""
+        touched = {status.doc_id for status in change.statuses if status.annotator == self.user}
+        delta: Counter = Counter(s.doc_id for s in change.spans_after if s.annotator == self.user)
+        delta.subtract(s.doc_id for s in change.spans_before if s.annotator == self.user)
+        touched.update(doc_id for doc_id, n in delta.items() if n)
         if touched:
-            c.set(documents=frozenset(touched))
-
-    def _update_row(self, doc_id: int, **values) -> None:
-        row = self.row_of(doc_id)
-        if row is not None:
-            self.documents[row] = replace(self.documents[row], **values)
+            self._refresh_rows(touched, c)
 
     def _change_spans(self, before: tuple[Span, ...], after: tuple[Span, ...], change: Change,
                       c: Gather) -> None:

@@ -6,8 +6,6 @@ rather than by the person at the keyboard."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from annotator.core.changes import Change
 from annotator.core.errors import ProjectDetached
 from annotator.core.feed import Feed, IdRanges
@@ -113,27 +111,10 @@ class FollowsOtherPrograms:
             self._change_spans(change.spans_before, change.spans_after, change, c)
 
     def _refresh_rows(self, doc_ids: set[int], c: Gather) -> None:
-        """Re-read the document list rows of these documents; a document not
-        listed (a new one) reloads the list."""
-        if any(self.row_of(doc_id) is None for doc_id in doc_ids):
-            self._load_documents(c)
-            return
-        fresh = {}
-        others = set(doc_ids)
-        if self.doc is not None and self.doc.id in others and not self.loading and self._own is not None:
-            # The open document's own-span count is known here, every span
-            # being loaded; counting it in the store would walk its 50,000
-            # index entries (5 ms of the 16 a frame has). Its status is read.
-            others.discard(self.doc.id)
-            row = self.documents[self.row_of(self.doc.id)]
-            fresh[row.id] = replace(row, span_count=sum(self.counts.values()),
-                                    status=self.project.status(row.id, self.user))
-        if others:
-            rows = self.project.document_summaries(self.user, self.name_filter, ids=IdRanges.of(others))
-            fresh.update((row.id, row) for row in rows)
-        for doc_id in doc_ids:
-            if doc_id not in fresh:  # no longer passes the filter (or gone)
-                self._load_documents(c)
-                return
-            self.documents[self.row_of(doc_id)] = fresh[doc_id]
+        """Re-read the document list rows of these documents that are cached
+        (on screen or near it): never the whole list. Added documents, or
+        rows that move under a sort by count or status, drop the list's
+        order instead (DocumentRows.refresh); the list model then keeps the
+        selection and the scroll position (DocumentTableModel.follow)."""
+        self.documents.refresh(doc_ids)
         c.set(documents=frozenset(doc_ids))

@@ -136,7 +136,7 @@ def test_labels_are_brat_types_listed_in_annotation_conf_and_named_in_visual_con
     assert sorted(entities) == ["Zo_", "a_b", "a_b-2"]
     assert all(re.fullmatch(r"[A-Za-z0-9_-]+", kind) for kind in entities)
     assert "Zo_ | Zoë" in (folder / "visual.conf").read_text()
-    [doc] = brat.read(folder)
+    [doc] = list(brat.read(folder))
     assert sorted(s.label for s in doc.spans) == ["Zoë", "a b", "a_b"]
 
 
@@ -172,7 +172,7 @@ def test_round_trip_of_awkward_texts_keeps_text_spans_and_notes(docs, annotator)
                     "spans": [{"start": s, "end": e, "label": label, "text": text[s:e],
                                **({"note": note} if note else {})} for (s, e, label), note in spans.items()]}
                    for i, (text, spans) in enumerate(docs)]
-        back = brat.read(export(records, Path(tmp) / "out"))
+        back = list(brat.read(export(records, Path(tmp) / "out")))
     assert len(back) == len(docs)
     for doc, (text, spans) in zip(sorted(back, key=lambda d: d.name), docs):
         assert (doc.text, doc.annotator) == (text, annotator)
@@ -201,7 +201,7 @@ def bad_folder(tmp_path: Path, ann: str, text: str = "Kim met Xi") -> Path:
 def test_a_bad_ann_line_is_named_with_the_file_and_line(tmp_path, ann, line, message):
     folder = bad_folder(tmp_path, ann)
     with pytest.raises(ImportRejected) as caught:
-        brat.read(folder)
+        list(brat.read(folder))
     [error] = caught.value.errors
     assert (error.path, error.line) == (str(folder / "d.ann"), line)
     assert re.search(message, error.message)
@@ -233,12 +233,12 @@ def test_a_folder_without_ann_files_is_not_taken_for_brat(tmp_path):
 def test_a_bom_in_a_txt_is_a_character_as_brat_counts_it(tmp_path):
     folder = bad_folder(tmp_path, "T1\tactor 1 4\tKim\n")
     (folder / "d.txt").write_bytes(b"\xef\xbb\xbfKim met Xi")
-    [doc] = brat.read(folder)
+    [doc] = list(brat.read(folder))
     assert doc.text[doc.spans[0].start:doc.spans[0].end] == "Kim"
 
 
 def test_progress_is_told_bytes_read_until_the_whole(tmp_path):
     told = []
-    brat.read(FIXTURE, lambda done, total: told.append((done, total)))
+    list(brat.read(FIXTURE, lambda done, total: told.append((done, total))))
     total = sum(p.stat().st_size for p in FIXTURE.rglob("*") if p.suffix in (".ann", ".txt"))
     assert len(told) == 2 and told[-1] == (total, total) and told[0][0] < total

@@ -134,7 +134,7 @@ def test_a_conll_2003_style_file_with_iob1_tags_reads():
 def test_tag_schemes_decode(tmp_path, tags, expected):
     path = tmp_path / "t.conll"
     path.write_text("".join(f"t{i} {tag}\n" for i, tag in enumerate(tags)), encoding="utf-8")
-    [doc] = conll.read(path)
+    [doc] = list(conll.read(path))
     words = doc.text.split(" ")
     starts = [sum(len(w) + 1 for w in words[:i]) for i in range(len(words))]
     assert [(starts.index(s), starts.index(e + 1) if e + 1 in starts else len(words))
@@ -151,7 +151,7 @@ def test_a_bad_line_is_named_with_the_file_and_line(tmp_path, content, line, mes
     path = tmp_path / "bad.conll"
     path.write_text(content, encoding="utf-8")
     with pytest.raises(ImportRejected) as caught:
-        conll.read(path)
+        list(conll.read(path))
     [error] = caught.value.errors
     assert (error.path, error.line) == (str(path), line)
     assert re.search(message, error.message)
@@ -229,4 +229,4 @@ def _read(output: str):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "x.conll"
         path.write_text(output, encoding="utf-8")
-        return conll.read(path)
+        return list(conll.read(path))

@@ -140,7 +140,7 @@ def test_written_layers_read_back_exactly_whatever_the_text(tmp_path, docs, rela
     doccano.write(iter(records), out, relations=relations)
     path = tmp_path / "prop.jsonl"
     path.write_text(out.getvalue(), encoding="utf-8", newline="")
-    read = doccano.read(path)
+    read = list(doccano.read(path))
     assert [(d.name, d.text, d.annotator, d.spans) for d in read] == \
         [(f"d{i}", text, "ann", spans) for i, (text, spans) in enumerate(docs)]
 
@@ -182,7 +182,7 @@ def test_a_bad_line_is_refused_naming_the_file_and_line(tmp_path, line, message)
     path = tmp_path / "bad.jsonl"
     path.write_text('{"text": "fine", "label": [[0, 1, "X"]]}\n\n' + line + "\n", encoding="utf-8")
     with pytest.raises(ImportRejected) as e:
-        doccano.read(path)
+        list(doccano.read(path))
     (error,) = e.value.errors
     assert (error.path, error.line) == (str(path), 3)
     assert message in error.message
@@ -198,5 +198,5 @@ def test_a_file_that_is_not_utf8_jsonl_is_refused_whole(tmp_path, content, messa
     path = tmp_path / "bad.jsonl"
     path.write_bytes(content)
     with pytest.raises(InputError, match=message):
-        doccano.read(path)
+        list(doccano.read(path))
 

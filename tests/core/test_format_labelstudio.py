@@ -59,7 +59,7 @@ def test_label_studio_offsets_are_code_points(tmp_path):
     path.write_text(json.dumps([{"id": 1, "data": {"text": text}, "annotations": [{"result": [
         {"type": "labels", "value": {"start": 21, "end": 25, "text": "test", "labels": ["region"]}}]}]}]),
         encoding="utf-8")
-    [doc] = labelstudio.read(path)
+    [doc] = list(labelstudio.read(path))
     assert doc.spans == [ParsedSpan(21, 25, "region")] and doc.annotator is None
 
 
@@ -145,7 +145,7 @@ def test_written_layers_read_back_exactly_whatever_the_text(tmp_path, docs):
     labelstudio.write(iter(records), out)
     path = tmp_path / "prop.json"
     path.write_text(out.getvalue(), encoding="utf-8", newline="")
-    read = labelstudio.read(path)
+    read = list(labelstudio.read(path))
     assert [(d.name, d.text, d.annotator, d.spans) for d in read] == \
         [(f"d{i}", text, "ann", [ParsedSpan(s, e, label, note=note or None) for s, e, label in spans])
          for i, (text, spans, note) in enumerate(docs)]
@@ -195,7 +195,7 @@ def test_a_bad_task_is_refused_naming_the_file_line_and_task(tmp_path, task, mes
     path = tmp_path / "bad.json"
     path.write_text("[\n" + GOOD + ",\n\n" + task + "\n]\n", encoding="utf-8")
     with pytest.raises((ImportRejected, InputError)) as e:
-        labelstudio.read(path)
+        list(labelstudio.read(path))
     # Malformed JSON stops the reading (InputError); a bad task is one of the file's problems.
     (error,) = e.value.errors if isinstance(e.value, ImportRejected) else [e.value]
     assert (error.path, error.line) == (str(path), 4)
@@ -215,7 +215,7 @@ def test_a_file_that_is_not_a_task_list_is_refused_whole(tmp_path, content, line
     path = tmp_path / "bad.json"
     path.write_text(content, encoding="utf-8")
     with pytest.raises(InputError) as e:
-        labelstudio.read(path)
+        list(labelstudio.read(path))
     assert (e.value.path, e.value.line) == (str(path), line)
     assert message in e.value.message
 
@@ -224,7 +224,7 @@ def test_utf16_and_binary_files_are_refused(tmp_path):
     path = tmp_path / "bad.json"
     path.write_bytes("\ufeff[]".encode("utf-16-le"))
     with pytest.raises(InputError, match="UTF-16"):
-        labelstudio.read(path)
+        list(labelstudio.read(path))
     path.write_bytes(b"[\x00]")
     with pytest.raises(InputError, match="NUL bytes"):
-        labelstudio.read(path)
+        list(labelstudio.read(path))

@@ -202,7 +202,7 @@ def test_a_damaged_docbin_is_refused_with_a_message_never_a_traceback(tmp_path):
         path = tmp_path / f"{i}.spacy"
         path.write_bytes(zlib.compress(bytes(damaged)))
         try:
-            spacy_docbin.read(path)
+            list(spacy_docbin.read(path))
         except (InputError, ImportRejected) as e:
             errors = e.errors if isinstance(e, ImportRejected) else [e]
             assert all(error.path == str(path) for error in errors)
@@ -293,7 +293,7 @@ def test_round_trip_keeps_text_and_every_span_exactly(records):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "round.spacy"
         path.write_bytes(out.getvalue())
-        parsed = spacy_docbin.read(path)
+        parsed = list(spacy_docbin.read(path))
     assert [(d.name, d.text, d.annotator) for d in parsed] == [
         (r["meta"]["name"], r["text"], r["annotator"]) for r in records]
     for doc, record in zip(parsed, records):
@@ -310,10 +310,10 @@ def test_reading_a_large_docbin_reports_progress_in_bytes_and_can_be_stopped(tmp
         spacy_docbin.write(iter(records), out)
     size = (tmp_path / "big.spacy").stat().st_size
     calls: list[tuple[int, int]] = []
-    assert len(spacy_docbin.read(tmp_path / "big.spacy", lambda done, total: calls.append((done, total)))) == 1200
+    assert len(list(spacy_docbin.read(tmp_path / "big.spacy", lambda done, total: calls.append((done, total))))) == 1200
     assert calls == [(size * 500 // 1200, size), (size * 1000 // 1200, size)]
 
     def stop(done, total):
         raise Cancelled("stopped")
     with pytest.raises(Cancelled):
-        spacy_docbin.read(tmp_path / "big.spacy", stop)
+        list(spacy_docbin.read(tmp_path / "big.spacy", stop))

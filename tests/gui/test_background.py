@@ -24,10 +24,10 @@ def _hold_reading(monkeypatch):
     go, reading = threading.Event(), threading.Event()
     read = jsonl.read
 
-    def held(path, progress=None):
+    def held(path, progress=None, problems=None):
         reading.set()
         go.wait(20)
-        return read(path, progress)
+        return read(path, progress, problems)
 
     monkeypatch.setattr(jsonl, "read", held)
     return go, reading

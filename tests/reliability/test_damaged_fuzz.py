@@ -44,6 +44,23 @@ def template() -> bytes:
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(st.data())
 def test_damaged_project_files_never_crash_a_command(data):
+    _damaged_file_never_crashes(data)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.data())
+def test_damage_in_a_file_too_large_to_check_at_open_never_crashes_a_command(data):
+    """A project over QUICK_CHECK_MAX_BYTES is not checked whole at open:
+    damage is met only as pages are read, and must still be a message."""
+    from annotator.core.storage.sqlite import project as project_module
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(project_module, "QUICK_CHECK_MAX_BYTES", 0)
+        _damaged_file_never_crashes(data)
+
+
+def _damaged_file_never_crashes(data) -> None:
     # The template comes from a cache, not a fixture argument, so that a
     # failure report does not print the whole file.
     damaged = bytearray(_template())

@@ -2,10 +2,13 @@
 
 A `Format` names itself, its file suffixes, its options and what its module
 can do:
-- `read(path, progress=None)` turns a file into `ParsedDocument`s and
-  raises `InputError` (file and line) for anything wrong, never touching
-  the project; `progress(done, total)`, if given, is told how far it got and
-  may raise to stop;
+- `read(path, progress=None, problems=None)` yields a file's
+  `ParsedDocument`s one at a time, never touching the project. A bad line
+  (task, document) is recorded in `problems` (`document.Problems`: file and
+  line, up to MAX_ERRORS_PER_FILE) and reading goes on; without `problems`
+  they are raised together at the end as `ImportRejected`. A problem with
+  the file as a whole is raised as `InputError`. `progress(done, total)`,
+  if given, is told how far it got and may raise to stop;
 - `sniff(head: bytes) -> bool` says whether the start of a file looks like
   this format, so a file is recognised by its content where the suffix is
   missing or shared (`recognise`);
@@ -28,15 +31,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import IO, Callable, Iterable
+from typing import IO, Callable, Iterable, Iterator
 
-from annotator.core.errors import InputError
+from annotator.core.errors import ImportRejected, InputError
 from annotator.core.formats import brat, conll, doccano, html, jsonl, labelstudio, spacy_docbin, txt
-from annotator.core.formats.document import ParsedDocument
+from annotator.core.formats.document import ParsedDocument, Problems
 from annotator.core.textio import read_head
 
 __all__ = ["FORMATS", "Format", "Option", "ParsedDocument", "recognise", "EXPORT_FORMATS", "READABLE_SUFFIXES",
-           "by_name", "read_file", "writer", "import_filter", "export_filter"]
+           "by_name", "read_file", "stream_file", "Problems", "writer", "import_filter", "export_filter"]
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ class Format:
         return bool(self.folder and sniff and sniff(path))
 
     @property
-    def read(self) -> Callable[..., list[ParsedDocument]] | None:
+    def read(self) -> Callable[..., Iterator[ParsedDocument]] | None:
         return getattr(self.module, "read", None)
 
     @property
@@ -143,7 +146,21 @@ def recognise(path: Path) -> Format:
 
 
 def read_file(path: Path, progress: Callable[[int, int], None] | None = None) -> list[ParsedDocument]:
-    return recognise(path).read(path, progress)
+    """Every document of a (small) file at once; every bad line raised
+    together as ImportRejected, with the documents that did parse. The
+    importer streams instead (`stream_file`)."""
+    problems = Problems()
+    documents = list(stream_file(path, progress, problems))
+    if problems.errors:
+        raise ImportRejected(problems.errors, documents)
+    return documents
+
+
+def stream_file(path: Path, progress: Callable[[int, int], None] | None = None,
+                problems: Problems | None = None) -> Iterator[ParsedDocument]:
+    """The file's documents one at a time, by the reader `recognise` picks
+    (see the module's doc for `problems`)."""
+    return recognise(path).read(path, progress, problems)
 
 
 def writer(format_name: str) -> Callable:

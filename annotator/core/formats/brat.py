@@ -52,10 +52,10 @@ import os
 import re
 import unicodedata
 from pathlib import Path
-from typing import Callable, Iterable, NamedTuple
+from typing import Callable, Iterable, Iterator, NamedTuple
 
 from annotator.core.errors import AnnotatorError, ImportRejected, InputError
-from annotator.core.formats.document import ParsedDocument, ParsedSpan, by_document
+from annotator.core.formats.document import ParsedDocument, ParsedSpan, Problems, by_document, streamed
 from annotator.core.formats.json_checks import DECODER, MAX_META_DEPTH, Unstorable, depth
 from annotator.core.model import (MAX_NOTE_LENGTH, document_name_problem, name_problem, normalize_name,
                                   shown)
@@ -255,9 +255,11 @@ def sniff(head: bytes) -> bool:
     return bool(re.match(r"(T[0-9]+\t\S+ [0-9]+ [0-9]+|#[0-9]+\t\S+ |[ERAMN][0-9]+\t\S|\*\t\S)", first))
 
 
-def read(path: Path, progress: Callable[[int, int], None] | None = None) -> list[ParsedDocument]:
+def read(path: Path, progress: Callable[[int, int], None] | None = None,
+         problems: Problems | None = None) -> Iterator[ParsedDocument]:
     """The documents of a brat folder, or of one .ann file (its .txt beside
-    it). `progress(bytes_read, total)` is told after each document."""
+    it), one at a time. A bad document goes to `problems` (see
+    document.Problems). `progress(bytes_read, total)` is told after each document."""
     path = Path(path)
     if path.is_dir():
         found = _documents_in(path)
@@ -266,23 +268,25 @@ def read(path: Path, progress: Callable[[int, int], None] | None = None) -> list
     else:
         read_bytes(path, limit=0)  # a missing file, a pipe or a device: said as for any file
         found = [_Found(path, path.with_name(path.stem + ".txt"), None, normalize_name(path.stem))]
-    documents: list[ParsedDocument] = []
-    errors: list[InputError] = []
+    return streamed(lambda problems: _read(found, progress, problems), problems)
+
+
+def _read(found: list[_Found], progress, problems: Problems) -> Iterator[ParsedDocument]:
     sizes = [_size(one.ann) + _size(one.txt) for one in found] if progress is not None else []
     done, total = 0, sum(sizes)
     for i, one in enumerate(found):
         try:
-            documents.append(_read_document(one))
+            document = _read_document(one)
         except InputError as e:
-            errors.append(e)
+            problems.add(e)
         except ImportRejected as e:
-            errors.extend(e.errors)
+            for error in e.errors:
+                problems.add(error)
+        else:
+            yield document
         if progress is not None:
             done += sizes[i]
             progress(done, total)
-    if errors:
-        raise ImportRejected(errors, documents)
-    return documents
 
 
 def _size(path: Path | None) -> int:

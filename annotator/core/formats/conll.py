@@ -51,15 +51,17 @@ original whitespace is not in a CoNLL file, so it is not kept.
 from __future__ import annotations
 
 import bisect
+import functools
+import os
 import re
 from pathlib import Path
-from typing import IO, Callable, Iterable
+from typing import IO, Callable, Iterable, Iterator
 
-from annotator.core.errors import ImportRejected, InputError
-from annotator.core.formats.document import ParsedDocument, by_document
-from annotator.core.formats.json_checks import MAX_ERRORS_PER_FILE
+from annotator.core import textio
+from annotator.core.errors import InputError
+from annotator.core.formats.document import ParsedDocument, Problems, by_document, streamed
+from annotator.core.formats.json_checks import MAX_ERRORS_PER_FILE, PROGRESS_LINES
 from annotator.core.model import document_name_problem, name_problem, normalize_name, shown
-from annotator.core.textio import decode_utf8, read_bytes
 from annotator.core.tokenize import tokens as tokenize
 
 DOCSTART = "-DOCSTART- -X- O O"
@@ -202,30 +204,51 @@ class _Block:
             self.sentence_ends.add(len(self.tokens) - 1)
 
 
-def read(path: Path, progress: Callable[[int, int], None] | None = None) -> list[ParsedDocument]:
-    """`progress(bytes_read, total)` is not called: a CoNLL file is read in one pass."""
-    data = read_bytes(path)
-    content = decode_utf8(data, path)
-    blocks: list[_Block] = []
-    errors: list[InputError] = []
+def read(path: Path, progress: Callable[[int, int], None] | None = None,
+         problems: Problems | None = None) -> Iterator[ParsedDocument]:
+    """Each document as soon as its block ends, the file read a line at a
+    time; bad lines go to `problems` (see document.Problems), and after the
+    first one no more documents are made. `progress(bytes_read, total)` is
+    told every PROGRESS_LINES lines."""
+    return streamed(lambda found: _read(path, progress, found), problems)
+
+
+def _read(path: Path, progress, problems: Problems) -> Iterator[ParsedDocument]:
     block: _Block | None = None
     columns: int | None = None
     labels: dict[str, str | None] = {}  # a tag's label -> why it cannot be one (None: it can)
+    bad = found = 0
 
     def fail(message: str) -> None:
-        errors.append(InputError(path, number, message))
+        nonlocal bad
+        problems.add(InputError(path, number, message))
+        bad += 1
 
-    for number, line in enumerate(content.split("\n"), start=1):
-        line = line.removesuffix("\r")
-        if len(errors) >= MAX_ERRORS_PER_FILE:
-            errors.append(InputError(path, None, f"stopped checking after {len(errors)} bad lines "
-                                                 f"(at line {number}); the rest was not read"))
-            break
+    def finished(block: _Block | None) -> Iterator[ParsedDocument]:
+        if block is None:
+            return
+        block.end_sentence()
+        if not bad and block.tokens:
+            try:
+                yield _document(block, path)
+            except InputError as e:
+                fail_at(e)
+
+    def fail_at(error: InputError) -> None:
+        nonlocal bad
+        problems.add(error)
+        bad += 1
+
+    for number, line in _text_lines(path, progress):
+        if bad >= MAX_ERRORS_PER_FILE:
+            problems.add(InputError(path, None, f"stopped checking after {bad} bad lines "
+                                                f"(at line {number}); the rest was not read"))
+            return
         if line.startswith("-DOCSTART-"):
-            if block is not None:
-                block.end_sentence()
+            for document in finished(block):
+                found += 1
+                yield document
             block = _Block(number)
-            blocks.append(block)
             continue
         if not line or line.isspace():
             if block is not None:
@@ -235,7 +258,6 @@ def read(path: Path, progress: Callable[[int, int], None] | None = None) -> list
         if comment and (block is None or not block.tokens):
             if block is None:
                 block = _Block(number)
-                blocks.append(block)
             value = normalize_name(comment.group(2))
             problem = (document_name_problem(value) if comment.group(1) == "name"
                        else name_problem(value, "annotator"))
@@ -254,18 +276,45 @@ def read(path: Path, progress: Callable[[int, int], None] | None = None) -> list
             continue
         if block is None:
             block = _Block(number)
-            blocks.append(block)
         _read_tag(block, fields[0], fields[-1], labels, fail)
-    for block in blocks:
-        block.end_sentence()
-    if errors:
-        raise ImportRejected(errors, [])
-    documents = [_document(block, path) for block in blocks if block.tokens]
-    if not documents:
+    for document in finished(block):
+        found += 1
+        yield document
+    if not found and not bad:
         raise InputError(path, None, "the file holds no tokens: there is nothing to import")
-    if progress is not None:
-        progress(len(data), len(data))
-    return documents
+
+
+def _text_lines(path: Path, progress) -> Iterator[tuple[int, str]]:
+    """(number, line without its line break) of a UTF-8 file, read a line
+    at a time, with decode_utf8's refusals (UTF-16, NUL bytes, bytes that
+    are not UTF-8) naming the line."""
+    limit = textio.MAX_FILE_BYTES
+    with textio.open_regular(path) as f:
+        total = os.fstat(f.fileno()).st_size
+        head = f.peek(65536)[:65536]
+        nul = head.find(b"\x00")
+        if nul != -1:  # a binary file is said to be one before its lines are judged
+            raise InputError(path, textio.line_of(head, nul), f"file contains NUL bytes: {textio.binary_hint(head)}")
+        done = 0
+        for number, raw in enumerate(iter(functools.partial(f.readline, limit + 1), b""), start=1):
+            done += len(raw)
+            if progress is not None and number % PROGRESS_LINES == 0:
+                progress(done, total)
+            if len(raw) > limit:
+                raise textio.too_long(path, number, limit)
+            if number == 1:
+                if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+                    raise InputError(path, 1, "file is UTF-16 (it starts with a UTF-16 byte-order mark); "
+                                              "save it as UTF-8 and import it again")
+                raw = raw.removeprefix(b"\xef\xbb\xbf")
+            if b"\x00" in raw:
+                raise InputError(path, number, f"file contains NUL bytes: {textio.binary_hint(head)}")
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise InputError(path, number, f"not valid UTF-8 (byte 0x{raw[e.start]:02x} at byte {e.start + 1} "
+                                               "of the line); save the file as UTF-8 and import it again") from None
+            yield number, line.removesuffix("\n").removesuffix("\r")
 
 
 def _read_tag(block: _Block, token: str, tag: str, labels: dict[str, str | None],

@@ -43,10 +43,10 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import IO, Any, Callable, Iterable
+from typing import IO, Any, Callable, Iterable, Iterator
 
 from annotator.core.errors import AnnotatorError, InputError
-from annotator.core.formats.document import ParsedDocument
+from annotator.core.formats.document import ParsedDocument, Problems
 from annotator.core.formats.json_checks import (ENCODER, as_list, check_meta, checked_span, decode_line, given_name,
                                                 json_kind, read_lines)
 from annotator.core.model import document_name_problem, name_problem, normalize_name, shown, unpaired_surrogate
@@ -81,10 +81,11 @@ def sniff(head: bytes) -> bool:
                for key in ("label", "labels"))
 
 
-def read(path: Path, progress: Callable[[int, int], None] | None = None) -> list[ParsedDocument]:
+def read(path: Path, progress: Callable[[int, int], None] | None = None,
+         problems: Problems | None = None) -> Iterator[ParsedDocument]:
     """`progress(bytes_read, total)` is told how far it got every
     PROGRESS_LINES lines; it may raise to stop."""
-    return read_lines(path, _parse_line, progress)
+    return read_lines(path, _parse_line, progress, problems)
 
 
 def _parse_line(raw: bytes, path: Path, number: int) -> ParsedDocument:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
-from typing import Any, Iterable, Iterator, NamedTuple
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
-from annotator.core.errors import InputError
+from annotator.core.errors import ImportRejected, InputError
 from annotator.core.model import document_name_problem, normalize_name
 
 
@@ -33,6 +33,47 @@ class ParsedDocument:
     spans: list[tuple] = field(default_factory=list)
     source: str = ""
     line: int | None = None
+
+
+class Problems:
+    """What is wrong with the lines (tasks, documents) of one file, found
+    while its reader reads on: the streaming form of ImportRejected.
+
+    A reader yields the documents that parse and records each bad one here,
+    with file and line (at most MAX_ERRORS_PER_FILE, the last a note that it
+    stopped). A problem with the file as a whole (missing, not UTF-8, NUL
+    bytes, nothing in it) is raised as an InputError instead, ending the
+    reading. The importer gives each file a fresh one and looks at it after
+    each document: once it holds anything, nothing more is written."""
+
+    __slots__ = ("errors",)
+
+    def __init__(self) -> None:
+        self.errors: list[InputError] = []
+
+    def add(self, error: InputError) -> None:
+        self.errors.append(error)
+
+    def __len__(self) -> int:
+        return len(self.errors)
+
+
+def streamed(read: Callable[[Problems], Iterator[ParsedDocument]], problems: Problems | None
+             ) -> Iterator[ParsedDocument]:
+    """The documents `read(problems)` yields. Its problems go to the caller's
+    `problems`. A caller that gave none reads the file whole: it gets them
+    all at the end, raised together as ImportRejected with the documents
+    that parsed (which are then held: stream with `problems` instead)."""
+    if problems is not None:
+        yield from read(problems)
+        return
+    own = Problems()
+    parsed = []
+    for document in read(own):
+        parsed.append(document)
+        yield document
+    if own.errors:
+        raise ImportRejected(own.errors, parsed)
 
 
 def by_document(records: Iterable[dict]) -> Iterator[list[dict]]:

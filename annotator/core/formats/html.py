@@ -33,9 +33,10 @@ from __future__ import annotations
 import codecs
 import re
 from pathlib import Path
+from typing import Iterator
 
 from annotator.core.errors import InputError
-from annotator.core.formats.document import ParsedDocument, name_from_file
+from annotator.core.formats.document import ParsedDocument, Problems, name_from_file
 from annotator.core.model import unpaired_surrogate
 from annotator.core.textio import read_bytes
 
@@ -64,8 +65,9 @@ def sniff(head: bytes) -> bool:
     return _START.match(head) is not None
 
 
-def read(path: Path, progress=None) -> list[ParsedDocument]:
-    """One document; `progress` is not called (one extraction is all there is)."""
+def read(path: Path, progress=None, problems: Problems | None = None) -> Iterator[ParsedDocument]:
+    """One document; `progress` is not called (one extraction is all there
+    is), and whatever is wrong is wrong with the whole page (raised)."""
     name = name_from_file(path)
     try:
         import trafilatura
@@ -89,7 +91,7 @@ def read(path: Path, progress=None) -> list[ParsedDocument]:
                                      "index or a page built by scripts has no article to extract)")
     if unpaired_surrogate(text) is not None or "\x00" in text:
         raise InputError(path, None, "the article text holds characters that are not valid text")
-    return [ParsedDocument(name=name, text=text, meta=_meta(page), source=str(path), line=None)]
+    yield ParsedDocument(name=name, text=text, meta=_meta(page), source=str(path), line=None)
 
 
 def _decoded(data: bytes) -> str | bytes:

@@ -11,15 +11,18 @@ take for a line break).
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+import os
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
-from annotator.core.errors import ImportRejected, InputError
-from annotator.core.formats.document import ParsedDocument
+from annotator.core import textio
+from annotator.core.errors import InputError
+from annotator.core.formats.document import ParsedDocument, Problems, streamed
 from annotator.core.model import document_name_problem, name_problem, normalize_name, offsets_problem, shown
-from annotator.core.textio import binary_hint, line_of, read_bytes
+from annotator.core.textio import binary_hint
 
 # A file stops being read after this many problems (the last one being the
 # note that reading stopped): they are all reported, and fit on one screen.
@@ -32,44 +35,61 @@ PROGRESS_LINES = 2_000
 
 
 def read_lines(path: Path, parse_line: Callable[[bytes, Path, int], ParsedDocument],
-               progress: Callable[[int, int], None] | None = None) -> list[ParsedDocument]:
+               progress: Callable[[int, int], None] | None = None,
+               problems: Problems | None = None) -> Iterator[ParsedDocument]:
     """`parse_line(raw, path, number)` for every non-blank line of a UTF-8
-    file; every InputError it raises is collected and all are reported
-    together (ImportRejected). `progress(bytes_read, total)` is told how far
-    it got every PROGRESS_LINES lines; it may raise to stop."""
-    data = read_bytes(path)
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(path, 1, "file is UTF-16; save it as UTF-8 and import it again")
-    # JSON text never holds a raw NUL byte: this is UTF-16 without a BOM, or binary.
-    nul = data.find(b"\x00")
-    if nul != -1:
-        raise InputError(path, line_of(data, nul), f"file contains NUL bytes: {binary_hint(data)}")
-    documents: list[ParsedDocument] = []
-    errors: list[InputError] = []
-    lines = data.split(b"\n")
-    done = 0
-    for number, raw in enumerate(lines, start=1):
-        done += len(raw) + 1
-        if progress is not None and number % PROGRESS_LINES == 0:
-            progress(done, len(data))
-        raw = raw.removesuffix(b"\r")
-        if not raw.strip():
-            continue
-        try:
-            documents.append(parse_line(raw, path, number))
-        except InputError as e:
-            errors.append(e)
-            if len(errors) >= MAX_ERRORS_PER_FILE - 1 and any(rest.strip() for rest in lines[number:]):
-                errors.append(InputError(path, None, f"stopped checking after {len(errors)} bad lines "
-                                                     f"(at line {number}); the rest was not read"))
-                break
-    if errors:
-        raise ImportRejected(errors, documents)
-    if not documents:
+    file, yielded one at a time: the file is read a line at a time, so
+    memory does not grow with it. Every InputError `parse_line` raises goes
+    to `problems` (see document.Problems; without one, all are raised
+    together at the end as ImportRejected). `progress(bytes_read, total)` is
+    told how far it got every PROGRESS_LINES lines; it may raise to stop."""
+    return streamed(lambda found: _lines(path, parse_line, progress, found), problems)
+
+
+def _lines(path: Path, parse_line, progress, problems: Problems) -> Iterator[ParsedDocument]:
+    limit = textio.MAX_FILE_BYTES  # a line is held whole (and decoded): the old whole-file bound
+    with textio.open_regular(path) as f:
+        total = os.fstat(f.fileno()).st_size
+        head = f.peek(65536)[:65536]
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise InputError(path, 1, "file is UTF-16; save it as UTF-8 and import it again")
+        nul = head.find(b"\x00")
+        if nul != -1:  # a binary file is said to be one before its lines are judged
+            raise InputError(path, textio.line_of(head, nul), f"file contains NUL bytes: {binary_hint(head)}")
+        bad = found = stopped_at = 0
+        done = 0
+        number = 0
+        for raw in iter(functools.partial(f.readline, limit + 1), b""):
+            number += 1
+            done += len(raw)
+            if progress is not None and number % PROGRESS_LINES == 0:
+                progress(done, total)
+            if len(raw) > limit:
+                raise textio.too_long(path, number, limit)
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            # JSON text never holds a raw NUL byte: this is UTF-16 without a BOM, or binary.
+            if b"\x00" in raw:
+                raise InputError(path, number, f"file contains NUL bytes: {binary_hint(head)}")
+            raw = raw.removesuffix(b"\n").removesuffix(b"\r")
+            if not raw.strip():
+                continue
+            if bad >= MAX_ERRORS_PER_FILE - 1:
+                # One more bad line was there to be read: say where checking stopped.
+                problems.add(InputError(path, None, f"stopped checking after {bad} bad lines "
+                                                    f"(at line {stopped_at}); the rest was not read"))
+                return
+            try:
+                document = parse_line(raw, path, number)
+            except InputError as e:
+                problems.add(e)
+                bad += 1
+                stopped_at = number
+                continue
+            found += 1
+            yield document
+    if not found and not bad:
         raise InputError(path, None, "the file holds no documents (it is empty or blank)")
-    return documents
 
 
 def decode_line(raw: bytes, fail: Callable[[str], InputError]) -> Any:
@@ -146,14 +166,34 @@ def checked_span(text: str, start: Any, end: Any, label: Any, span_text: Any,
     problem = offsets_problem(len(text), start, end)
     if problem:
         raise fail(f"{where}: {problem}")
-    label = normalize_name(label)
-    problem = name_problem(label)
+    checked = _LABELS.get(label) if type(label) is str else None
+    if checked is None:
+        checked = _check_label(label)
+    name, problem = checked
     if problem:
         raise fail(f"{where}: {problem}")
+    label = name
     if span_text is not None and span_text != text[start:end]:
         raise fail(f"{where}: its \"text\" {short(span_text)} does not match the document text "
                    f"at [{start}, {end}), which is {short(text[start:end])}")
     return (start, end, label)
+
+
+# A label as a file writes it -> (its stored form, what is wrong with it):
+# a file names a few labels a million times, so each is checked once
+# (checking a name character by character per span was most of an import).
+_LABELS: dict[str, tuple[str, str | None]] = {}
+_LABELS_KEPT = 10_000  # a file of ever-new labels does not grow this without bound
+
+
+def _check_label(label: Any) -> tuple[str, str | None]:
+    name = normalize_name(label)
+    checked = (name, name_problem(name))
+    if type(label) is str:
+        if len(_LABELS) >= _LABELS_KEPT:
+            _LABELS.clear()
+        _LABELS[label] = checked
+    return checked
 
 
 def short(value: Any) -> str:
@@ -196,11 +236,25 @@ def given_name(name: Any, where: str, fail: Callable[[str], InputError]) -> str:
     return name
 
 
+_FLAT = (str, int, float, bool, type(None))
+
+
 def check_meta(meta: dict, what: str, fail: Callable[[str], InputError]) -> None:
     """Refuse metadata that could not be stored and exported again: nested
     too deeply (Python reads JSON by recursion, so meta this deep could fail
     later in a deeper call stack, in the window or an export, instead of
     here), or holding text that is not valid Unicode."""
+    if all(type(value) in _FLAT for value in meta.values()):
+        # The common case (a name, a date, a source): no nesting to measure,
+        # and only the strings can hold what UTF-8 cannot encode.
+        try:
+            for key, value in meta.items():
+                key.encode("utf-8")
+                if type(value) is str:
+                    value.encode("utf-8")
+            return
+        except UnicodeEncodeError:
+            raise fail(f"{what} holds text that is not valid Unicode, or is nested too deeply") from None
     if depth(meta) > MAX_META_DEPTH:
         raise fail(f"{what} is nested more than {MAX_META_DEPTH} levels deep")
     try:

@@ -18,11 +18,11 @@ from __future__ import annotations
 import bisect
 import json
 from pathlib import Path
-from typing import IO, Any, Callable, Iterable
+from typing import IO, Any, Callable, Iterable, Iterator
 
 from annotator.core import tokenize
 from annotator.core.errors import AnnotatorError, InputError
-from annotator.core.formats.document import ParsedDocument, ParsedSpan
+from annotator.core.formats.document import ParsedDocument, ParsedSpan, Problems
 from annotator.core.formats.json_checks import (ENCODER, as_list, check_meta, checked_span, decode_line, given_name,
                                                 json_kind, read_lines)
 from annotator.core.model import (MAX_NOTE_LENGTH, document_name_problem, name_problem, normalize_name,
@@ -34,10 +34,11 @@ def sniff(head: bytes) -> bool:
     return head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"{")
 
 
-def read(path: Path, progress: Callable[[int, int], None] | None = None) -> list[ParsedDocument]:
+def read(path: Path, progress: Callable[[int, int], None] | None = None,
+         problems: Problems | None = None) -> Iterator[ParsedDocument]:
     """`progress(bytes_read, total)` is told how far it got every
     PROGRESS_LINES lines; it may raise to stop (errors.Cancelled)."""
-    return read_lines(path, _parse_line, progress)
+    return read_lines(path, _parse_line, progress, problems)
 
 
 def _parse_line(raw: bytes, path: Path, number: int) -> ParsedDocument:

@@ -54,10 +54,10 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import IO, Any, Callable, Iterable
+from typing import IO, Any, Callable, Iterable, Iterator
 
-from annotator.core.errors import AnnotatorError, ImportRejected, InputError
-from annotator.core.formats.document import ParsedDocument, ParsedSpan, by_document
+from annotator.core.errors import AnnotatorError, InputError
+from annotator.core.formats.document import ParsedDocument, ParsedSpan, Problems, by_document, streamed
 from annotator.core.formats.json_checks import (DECODER, ENCODER, MAX_ERRORS_PER_FILE, Unstorable, check_meta,
                                                 checked_span, given_name, json_kind)
 from annotator.core.layers import GOLD_NAME
@@ -80,26 +80,34 @@ def sniff(head: bytes) -> bool:
                                   or b'"completions"' in head)
 
 
-def read(path: Path, progress: Callable[[int, int], None] | None = None) -> list[ParsedDocument]:
+def read(path: Path, progress: Callable[[int, int], None] | None = None,
+         problems: Problems | None = None) -> Iterator[ParsedDocument]:
+    """Each task's documents as its task is decoded (the file's text is held
+    whole: a JSON array has no line to split on); a bad task goes to
+    `problems` (see document.Problems), malformed JSON ends the reading."""
+    return streamed(lambda found: _read(path, progress, found), problems)
+
+
+def _read(path: Path, progress, problems: Problems) -> Iterator[ParsedDocument]:
     text = decode_utf8(read_bytes(path), path)
-    documents: list[ParsedDocument] = []
-    errors: list[InputError] = []
+    bad = found = 0
     for index, (task, line, done) in enumerate(_tasks(text, path)):
         if progress is not None and index % PROGRESS_TASKS == 0:
             progress(done, len(text))
         try:
-            documents.extend(_parse_task(task, index, line, path))
+            documents = _parse_task(task, index, line, path)
         except InputError as e:
-            errors.append(e)
-            if len(errors) >= MAX_ERRORS_PER_FILE - 1:
-                errors.append(InputError(path, None, f"stopped checking after {len(errors)} bad tasks "
-                                                     f"(at task {index + 1}); later tasks were not checked"))
-                break
-    if errors:
-        raise ImportRejected(errors, documents)
-    if not documents:
+            problems.add(e)
+            bad += 1
+            if bad >= MAX_ERRORS_PER_FILE - 1:
+                problems.add(InputError(path, None, f"stopped checking after {bad} bad tasks "
+                                                    f"(at task {index + 1}); later tasks were not checked"))
+                return
+            continue
+        found += len(documents)
+        yield from documents
+    if not found and not bad:
         raise InputError(path, None, "the file holds no tasks (it is an empty list)")
-    return documents
 
 
 def _tasks(text: str, path: Path):

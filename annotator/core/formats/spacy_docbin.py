@@ -37,10 +37,10 @@ import re
 import sys
 import zlib
 from pathlib import Path
-from typing import IO, Any, Callable, Iterable
+from typing import IO, Any, Callable, Iterable, Iterator
 
-from annotator.core.errors import AnnotatorError, ImportRejected, InputError
-from annotator.core.formats.document import ParsedDocument, ParsedSpan, by_document
+from annotator.core.errors import AnnotatorError, InputError
+from annotator.core.formats.document import ParsedDocument, ParsedSpan, Problems, by_document, streamed
 from annotator.core.model import (MAX_NOTE_LENGTH, document_name_problem, name_problem, normalize_name,
                                   offsets_problem, shown, unpaired_surrogate)
 from annotator.core.textio import read_bytes
@@ -201,9 +201,16 @@ def _report(report, documents: int, docs: int, misaligned: int, not_entities: in
 
 # -- read ------------------------------------------------------------------
 
-def read(path: Path, progress: Callable[[int, int], None] | None = None) -> list[ParsedDocument]:
-    """Every Doc of the DocBin at `path`. `progress(bytes, total)` is told
-    how far it got (Docs read, as a share of the file) every PROGRESS_DOCS."""
+def read(path: Path, progress: Callable[[int, int], None] | None = None,
+         problems: Problems | None = None) -> Iterator[ParsedDocument]:
+    """Every Doc of the DocBin at `path`, one at a time (the DocBin itself is
+    one compressed blob, read whole). A bad Doc goes to `problems` (see
+    document.Problems). `progress(bytes, total)` is told how far it got
+    (Docs read, as a share of the file) every PROGRESS_DOCS."""
+    return streamed(lambda found: _read(path, progress, found), problems)
+
+
+def _read(path: Path, progress, problems: Problems) -> Iterator[ParsedDocument]:
     spacy = _spacy(path)
     from spacy.tokens import DocBin
 
@@ -214,8 +221,7 @@ def read(path: Path, progress: Callable[[int, int], None] | None = None) -> list
         raise InputError(path, None, f"is not a spaCy DocBin (.spacy) file, or it is damaged ({_why(e)})") from None
     vocab = spacy.blank(FALLBACK_LANG).vocab
     total = len(docbin)
-    documents: list[ParsedDocument] = []
-    errors: list[InputError] = []
+    bad = found = 0
     docs = docbin.get_docs(vocab)
     for number in range(1, total + 1):
         if progress is not None and number % PROGRESS_DOCS == 0:
@@ -223,25 +229,26 @@ def read(path: Path, progress: Callable[[int, int], None] | None = None) -> list
         try:
             doc = next(docs)
         except Exception as e:
-            errors.append(InputError(path, None, f"document {number} is damaged ({_why(e)}); "
-                                                 "the rest of the file was not read"))
-            break
+            problems.add(InputError(path, None, f"document {number} is damaged ({_why(e)}); "
+                                                "the rest of the file was not read"))
+            return
         try:
-            documents.append(_parsed(doc, path, number))
+            parsed = _parsed(doc, path, number)
         except InputError as e:
-            errors.append(e)
+            problems.add(e)
+            bad += 1
         except Exception as e:  # spaCy's structures inside it damaged: a span past the Doc, a lost string
-            errors.append(InputError(path, None, f"document {number} is damaged ({_why(e)})"))
-        if errors:
-            if len(errors) >= MAX_ERRORS_PER_FILE - 1 and number < total:
-                errors.append(InputError(path, None, f"stopped checking after {len(errors)} bad documents "
-                                                     f"(at document {number}); the rest was not read"))
-                break
-    if errors:
-        raise ImportRejected(errors, documents)
-    if not documents:
+            problems.add(InputError(path, None, f"document {number} is damaged ({_why(e)})"))
+            bad += 1
+        else:
+            found += 1
+            yield parsed
+        if bad >= MAX_ERRORS_PER_FILE - 1 and number < total:
+            problems.add(InputError(path, None, f"stopped checking after {bad} bad documents "
+                                                f"(at document {number}); the rest was not read"))
+            return
+    if not found and not bad:
         raise InputError(path, None, "the file holds no documents")
-    return documents
 
 
 def _why(e: Exception) -> str:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterator
 
 from annotator.core.errors import InputError
-from annotator.core.formats.document import ParsedDocument, name_from_file
+from annotator.core.formats.document import ParsedDocument, Problems, name_from_file
 from annotator.core.textio import decode_utf8, read_bytes
 
 
@@ -23,10 +24,11 @@ def sniff(head: bytes) -> bool:
     return True
 
 
-def read(path: Path, progress=None) -> list[ParsedDocument]:
-    """One document; `progress` is not called (one read is all there is)."""
+def read(path: Path, progress=None, problems: Problems | None = None) -> Iterator[ParsedDocument]:
+    """One document; `progress` is not called (one read is all there is), and
+    whatever is wrong is wrong with the whole file (raised, never in `problems`)."""
     name = name_from_file(path)
     text = decode_utf8(read_bytes(path), path)
     if not text:
         raise InputError(path, None, "the file is empty: there is no text to annotate")
-    return [ParsedDocument(name=name, text=text, source=str(path), line=None)]
+    yield ParsedDocument(name=name, text=text, source=str(path), line=None)

@@ -35,6 +35,7 @@ class Recorder:
         self.span_ids: dict[int, list[int]] = defaultdict(list)
         self.span_ranges: list[tuple[int, int, int]] = []  # (doc_id, first, last)
         self.document_ids: list[int] = []
+        self.document_ranges: list[tuple[int, int]] = []  # (first, last): an import's documents
         self.labels = False
 
     def spans(self, doc_id: int, *span_ids: int) -> None:
@@ -47,6 +48,10 @@ class Recorder:
     def documents(self, *doc_ids: int) -> None:
         self.document_ids.extend(doc_ids)
 
+    def document_range(self, first: int, last: int) -> None:
+        """Documents first..last (an import's, added with consecutive ids)."""
+        self.document_ranges.append((first, last))
+
     def rows(self) -> list[tuple]:
         rows: list[tuple] = []
         touched_docs = set(self.document_ids)
@@ -58,7 +63,8 @@ class Recorder:
         for doc_id, ranges in by_doc.items():
             touched_docs.add(doc_id)  # its span counts changed
             rows.extend(("spans", doc_id, first, last) for first, last in IdRanges(ranges).ranges)
-        rows.extend(("documents", None, first, last) for first, last in IdRanges.of(touched_docs).ranges)
+        documents = IdRanges([(i, i) for i in touched_docs] + self.document_ranges)
+        rows.extend(("documents", None, first, last) for first, last in documents.ranges)
         if self.labels:
             rows.append(("labels", None, None, None))
         return rows

@@ -182,6 +182,88 @@ def _span_notes(db: Database) -> None:
         )""")
 
 
+@_migration("0010_document_fulltext")
+def _document_fulltext(db: Database) -> None:
+    # Full-text search over document text (storage/sqlite/fulltext.py): FTS5
+    # with the trigram tokenizer finds any substring of 3+ characters in any
+    # script, case folded. Contentless and detail=none: it records which
+    # documents hold each trigram, not where (the 10,000-article bench
+    # project grows about 20%, against about 100% with positions); candidates are
+    # checked against the text. Each text is indexed with two U+0001 after
+    # it, so that a text's last one or two characters also start a trigram
+    # (1-2 character queries read the index's vocabulary by prefix).
+    # Triggers keep it current in the writer's transaction, whoever writes.
+    # A SQLite without FTS5 or trigram (before 3.34) gets no index: search
+    # then scans, and nothing else changes.
+    try:
+        db.execute("CREATE VIRTUAL TABLE documents_fts USING fts5(text, content='', tokenize='trigram', "
+                   "detail='none')")
+    except sqlite3.OperationalError:
+        return
+    db.execute("CREATE VIRTUAL TABLE documents_fts_terms USING fts5vocab(documents_fts, 'instance')")
+    db.execute("INSERT INTO documents_fts (rowid, text) SELECT id, text || char(1, 1) FROM documents")
+    db.execute("""
+        CREATE TRIGGER documents_fts_insert AFTER INSERT ON documents BEGIN
+            INSERT INTO documents_fts (rowid, text) VALUES (new.id, new.text || char(1, 1));
+        END""")
+    db.execute("""
+        CREATE TRIGGER documents_fts_delete AFTER DELETE ON documents BEGIN
+            INSERT INTO documents_fts (documents_fts, rowid, text) VALUES ('delete', old.id, old.text || char(1, 1));
+        END""")
+    db.execute("""
+        CREATE TRIGGER documents_fts_update AFTER UPDATE OF id, text ON documents BEGIN
+            INSERT INTO documents_fts (documents_fts, rowid, text) VALUES ('delete', old.id, old.text || char(1, 1));
+            INSERT INTO documents_fts (rowid, text) VALUES (new.id, new.text || char(1, 1));
+        END""")
+
+
+
+@_migration("0011_document_list")
+def _document_list(db: Database) -> None:
+    # The document list at a million documents (storage/sqlite/document_list.py)
+    # pages through indexes instead of reading every row. Each layer's span
+    # count (an annotator's spans in a document), kept by the unit of work's
+    # span writes, so sorting by it is an index walk and a row reads one
+    # entry instead of counting the layer's spans. A layer with no span has
+    # no row (or a row of 0). WITHOUT ROWID: the key is the lookup.
+    db.execute("""
+        CREATE TABLE layer_counts (
+            doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            annotator TEXT NOT NULL,
+            spans INTEGER NOT NULL,
+            PRIMARY KEY (doc_id, annotator)
+        ) WITHOUT ROWID""")
+    db.execute("INSERT INTO layer_counts (doc_id, annotator, spans) "
+               "SELECT doc_id, annotator, count(*) FROM spans GROUP BY doc_id, annotator")
+    # Sorted by span count: (count, id) per annotator; the partial index
+    # counts a layer's place among the annotated ones by id.
+    db.execute("CREATE INDEX layer_counts_by_spans ON layer_counts (annotator, spans, doc_id)")
+    db.execute("CREATE INDEX layer_counts_annotated ON layer_counts (annotator, doc_id) WHERE spans > 0")
+    # By name, and filtered by the start of the name: one NOCASE index
+    # serves the order and LIKE 'prefix%'.
+    db.execute("CREATE INDEX documents_by_name ON documents (name COLLATE NOCASE)")
+    # By status in workflow order (new, in progress, done): the same CASE
+    # as document_list.STAGE, which queries must spell exactly so.
+    db.execute("CREATE INDEX document_status_by_stage ON document_status "
+               "(annotator, (CASE status WHEN 'new' THEN 0 WHEN 'in progress' THEN 1 ELSE 2 END), doc_id)")
+    db.execute("CREATE INDEX document_status_started ON document_status (annotator, doc_id) "
+               "WHERE status <> 'new'")
+
+@_migration("0009_spans_indexes")
+def _spans_indexes(db: Database) -> None:
+    # Every index on spans is paid for on each span an import writes (issue
+    # 15: four of them made 100,000 spans 4.6x slower to insert than a bare
+    # table). spans_by_layer (doc_id, annotator, start, end, label) held the
+    # same five columns as the UNIQUE constraint's index and as
+    # spans_by_position; one layer's spans in text order are read from
+    # spans_by_position (doc_id, then filtered by annotator, already in
+    # order: no sort), and counts and look-ups by layer from the UNIQUE
+    # index. So spans_by_position becomes part of the schema (it was only
+    # added to files opened for writing) and spans_by_layer goes.
+    db.execute('CREATE INDEX IF NOT EXISTS spans_by_position ON spans (doc_id, start, "end", label, annotator)')
+    db.execute("DROP INDEX IF EXISTS spans_by_layer")
+
+
 # Indexes that only make reads faster are not migrations: a migration makes
 # older versions refuse the file and read-only copies unopenable, and costs a
 # backup copy of the whole project. These are added, when missing, to any

@@ -7,13 +7,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import weakref
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from annotator.core.errors import ProjectError
 from annotator.core.changes import Decision
 from annotator.core.feed import Feed, IdRanges
 from annotator.core.model import DOCUMENT_STATUSES, Document, DocumentSummary, Label, Span
-from annotator.core.storage.sqlite import changelog
+from annotator.core.document_query import DocumentQuery
+from annotator.core.storage.sqlite import changelog, document_list, fulltext
 from annotator.core.storage.sqlite.connect import reading
 from annotator.core.storage.sqlite.unit import DECISION_COLUMNS, MERGED_LAYERS_SQL, SPAN_COLUMNS, span_from_row
 
@@ -101,6 +102,39 @@ class Reads:
         for first, last in ids.ranges:
             found += self.conn.execute(_SUMMARIES_BETWEEN, (annotator, annotator, name_filter, first, last))
         return sorted((DocumentSummary(*row) for row in found), key=lambda d: (d.name, d.id))
+
+    # ------------------------------------- the document list, paged (document_list.py)
+
+    @reading
+    def document_total(self, query: DocumentQuery) -> int:
+        """How many documents `query` lists (an index count)."""
+        return document_list.total(self.conn, query)
+
+    @reading
+    def document_page(self, annotator: str, query: DocumentQuery, offset: int, limit: int,
+                      total: int) -> list[DocumentSummary]:
+        """Rows offset..offset+limit of the list under `query`, with
+        `annotator`'s span count and status; `total` is `document_total`'s
+        answer (which end of the index is nearer)."""
+        ids = document_list.page(self.conn, annotator, query, offset, limit, total)
+        return document_list.summaries(self.conn, annotator, ids)
+
+    @reading
+    def document_row(self, annotator: str, query: DocumentQuery, doc_id: int, total: int) -> int | None:
+        """Where `doc_id` is in the list under `query` (a count of the
+        index entries before it); None if the query does not list it."""
+        return document_list.rank(self.conn, annotator, query, doc_id, total)
+
+    @reading
+    def highest_document_id(self) -> int:
+        """The highest id of a stored document (0: none). Ids only grow, so
+        a document with a higher id was added since."""
+        return self.conn.execute("SELECT COALESCE(max(id), 0) FROM documents").fetchone()[0]
+
+    @reading
+    def document_rows(self, annotator: str, ids: list[int]) -> list[DocumentSummary]:
+        """The list rows of these documents (those that exist), in that order."""
+        return document_list.summaries(self.conn, annotator, list(ids))
 
     @reading
     def span_counts(self) -> dict[int, dict[str, int]]:
@@ -214,6 +248,19 @@ class Reads:
                 "LEFT JOIN span_notes n ON n.span_id = spans.id WHERE annotator = ? "
                 'ORDER BY doc_id, start, "end", label', (annotator,))
         return _rows(self, documents), _rows(self, spans)
+
+    # ----------------------------------------------- full-text search (fulltext.py)
+
+    @reading
+    def search_documents(self, text: str | Iterable[str], limit: int | None = None) -> list[int]:
+        """Ids of the documents whose text contains `text` (case-insensitive;
+        several strings: all of them), in name order, the first `limit`."""
+        return fulltext.search(self.conn, fulltext.wanted(text), limit)
+
+    def documents_containing(self, text: str | Iterable[str]) -> Iterator[tuple]:
+        """(id, name, text, meta) of the documents containing `text` (all of
+        several), in id order, streamed like `export_rows`' documents."""
+        return _rows(self, fulltext.matching_rows(self.conn, fulltext.wanted(text)))
 
     @reading
     def status_annotators(self) -> list[str]:

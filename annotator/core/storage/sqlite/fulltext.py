@@ -1,0 +1,210 @@
+"""Full-text search over document text: which documents contain a string.
+
+The index (migration 0010_document_fulltext) is an FTS5 table with the
+trigram tokenizer, contentless and with `detail=none`: it records which
+documents hold each three-character sequence (case folded by SQLite's
+Unicode folding), not where. That costs about a seventh of the disk of a
+positional index (the 10,000-article bench project: +20% instead of +100%)
+and half its build time, at the price that an index hit is only a candidate:
+every candidate's text is checked here in Python before it is returned.
+Triggers on `documents` keep the index current whatever writes a document
+(import, merge, anything later), in the same transaction. An import stops
+the insert trigger for its own documents and indexes them in one statement
+at the end instead (`Unit.indexing_text_at_the_end`): row by row the trigger
+cost 6.4 s of a 10,000-article import, one statement 1.5 s.
+
+How a query is answered (the query is always data, never SQL; FTS5 query
+syntax is built here from quoted strings, so a user's `"`, `AND` or `*` is
+literal text):
+
+- 3 characters or more: the documents holding all of its trigrams (at most
+  `_MAX_GRAMS` of them, spread over the query), then checked.
+- 1 or 2 characters (a Chinese name is often two): trigram MATCH cannot see
+  them, so the candidates are the documents holding an indexed trigram that
+  starts with them, read from the index's vocabulary (fts5vocab) by a range
+  of terms. Each indexed text ends with two U+0001 characters, so even the
+  last one or two characters of a text start a trigram. Case variants of
+  the query are each looked up, since the vocabulary holds folded terms.
+- With a `limit`, the first documents in name order are checked directly
+  first (`_WALK`): a common word fills the page there without asking the
+  index for its hundreds of thousands of documents. Then, if the index
+  gives many candidates (`_FEW`), they are walked in name order until the
+  page is full; else all are read and sorted.
+- Weak spot: a string made of common trigrams but itself rare (a phrase
+  of common words) has nearly every document as a candidate, and each is
+  read to be checked (100,000 articles: about a second).
+- A project without the index (an old file opened read-only, or a SQLite
+  without FTS5's trigram tokenizer) is scanned: slower, never wrong.
+
+Case-insensitive means: the query and the text compared after Python's
+`str.lower()` (Latin, Cyrillic, Greek, Armenian...; scripts without case are
+compared as they are). Text is compared as stored: no Unicode normalisation,
+CR LF is two characters.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sqlite3
+from typing import Iterable, Iterator
+
+SENTINEL = "\x01\x01"  # appended to every indexed text (see above); the migration's char(1, 1)
+_MAX_GRAMS = 24  # trigrams asked of the index per query: enough to be selective
+_WALK = 1_000  # documents checked in name order before the index is asked (with a limit)
+_FEW = 5_000  # candidates few enough to read all and sort, rather than walk by name
+_TOP = "\U0010ffff"  # the greatest code point: a term range's upper end
+
+# For a bulk load (Unit.indexing_text_at_the_end): the migration's insert
+# trigger, stopped and made again, and the load's documents indexed at once.
+DROP_INSERT_TRIGGER = "DROP TRIGGER IF EXISTS documents_fts_insert"
+HAS_INSERT_TRIGGER = "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'documents_fts_insert'"
+# (Spaced exactly as migration 0010 made it: the stored schema stays the same text.)
+CREATE_INSERT_TRIGGER = """
+        CREATE TRIGGER documents_fts_insert AFTER INSERT ON documents BEGIN
+            INSERT INTO documents_fts (rowid, text) VALUES (new.id, new.text || char(1, 1));
+        END"""
+INDEX_DOCUMENTS_AFTER = "INSERT INTO documents_fts (rowid, text) SELECT id, text || char(1, 1) FROM documents WHERE id > ?"
+_HAS_INDEX = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'documents_fts'"
+_MATCHING = ("SELECT id, name, text, meta FROM documents WHERE id IN "
+             "(SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?) ORDER BY id")
+_TERM_DOCS = "SELECT DISTINCT doc FROM documents_fts_terms WHERE term >= ? AND term <= ?"
+_GIVEN = ("SELECT id, name, text, meta FROM documents WHERE id IN (SELECT value FROM json_each(?)) "
+          "ORDER BY id")
+_ALL = "SELECT id, name, text, meta FROM documents ORDER BY id"
+_NAMES_OF = "SELECT id FROM documents WHERE id IN (SELECT value FROM json_each(?)) ORDER BY name, id"
+_NAMED_TEXTS = "SELECT id, name, text FROM documents ORDER BY name"  # by the (name, text_sha256) index
+_COUNT_MATCH = "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH ?"
+_MATCHING_BY_NAME = ("SELECT id, name, text FROM documents WHERE +id IN "
+                     "(SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?) ORDER BY name")
+_IDS_BY_NAME = "SELECT id FROM documents ORDER BY name, id"
+
+
+def wanted(text: str | Iterable[str]) -> tuple[str, ...]:
+    """The strings a document must all contain (one, or several), empty ones dropped."""
+    texts = (text,) if isinstance(text, str) else tuple(text)
+    return tuple(dict.fromkeys(t for t in texts if t))
+
+
+def contains_all(folded: tuple[str, ...], text: str) -> bool:
+    lowered = text.lower()
+    return all(t in lowered for t in folded)
+
+
+def _fold(texts: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(t.lower() for t in texts)
+
+
+def has_index(conn: sqlite3.Connection) -> bool:
+    return conn.execute(_HAS_INDEX).fetchone() is not None
+
+
+def _match_query(texts: tuple[str, ...]) -> str | None:
+    """An FTS5 query for documents holding every trigram of the long texts:
+    each trigram a quoted string ("" for a quote), so nothing in it is syntax."""
+    grams: dict[str, None] = {}
+    for text in texts:
+        every = [text[i:i + 3] for i in range(len(text) - 2)]
+        step = max(1, len(every) // _MAX_GRAMS)
+        grams.update(dict.fromkeys(every[::step][:_MAX_GRAMS]))
+        grams.setdefault(every[-1]) if every else None
+    if not grams:
+        return None
+    return " AND ".join('"' + gram.replace('"', '""') + '"' for gram in grams)
+
+
+def _case_variants(text: str) -> set[str]:
+    """`text` with each character as written, lower or upper case (the
+    index's folding is SQLite's, which one of these matches)."""
+    choices = []
+    for ch in text:
+        forms = {ch, ch.lower(), ch.upper(), ch.casefold()}
+        choices.append(sorted(f for f in forms if len(f) == 1))
+    return {"".join(p) for p in itertools.product(*choices)}
+
+
+def _short_candidates(conn: sqlite3.Connection, text: str) -> set[int]:
+    """Documents with an indexed trigram starting with `text` (1 or 2 characters)."""
+    found: set[int] = set()
+    for variant in _case_variants(text):
+        top = variant + _TOP * (3 - len(variant))
+        found.update(doc for (doc,) in conn.execute(_TERM_DOCS, (variant, top)))
+    return found
+
+
+def _usable(conn: sqlite3.Connection, texts: tuple[str, ...]) -> bool:
+    # A NUL would end the FTS5 query string early: scan instead.
+    return has_index(conn) and not any("\x00" in t for t in texts)
+
+
+def matching_rows(conn: sqlite3.Connection, texts: tuple[str, ...]) -> Iterator[tuple]:
+    """(id, name, text, meta) of every document containing all of `texts`,
+    in id order, one at a time (an export holds one text at once)."""
+    folded = _fold(texts)
+    if not texts:
+        rows = conn.execute(_ALL)
+    elif not _usable(conn, texts):
+        rows = conn.execute(_ALL)
+    else:
+        query = _match_query(texts)
+        if query is not None:
+            rows = conn.execute(_MATCHING, (query,))
+        else:
+            shortest = min(texts, key=len)
+            candidates = _short_candidates(conn, shortest)
+            for other in texts:
+                if other != shortest and candidates:
+                    candidates &= _short_candidates(conn, other)
+            rows = conn.execute(_GIVEN, (json.dumps(sorted(candidates)),))
+    for row in rows:
+        if contains_all(folded, row[2]):
+            yield row
+
+
+def search(conn: sqlite3.Connection, texts: tuple[str, ...], limit: int | None) -> list[int]:
+    """Ids of the documents containing all of `texts`, in name order (ties by
+    id); the first `limit` of them when given."""
+    if limit is not None and limit <= 0:
+        return []
+    if not texts:
+        ids = [i for (i,) in conn.execute(_IDS_BY_NAME)]
+        return ids if limit is None else ids[:limit]
+    folded = _fold(texts)
+    if limit is not None:
+        # A common string fills the page from the first documents by name.
+        found, complete = _first_by_name(conn.execute(_NAMED_TEXTS), folded, limit, _WALK)
+        if complete:
+            return found
+        if _usable(conn, texts):
+            # Many candidates: walk them in name order until the page is full
+            # (a few: reading them all and sorting is cheaper than that walk).
+            query = _match_query(texts)
+            if query is not None and conn.execute(_COUNT_MATCH, (query,)).fetchone()[0] > _FEW:
+                return _first_by_name(conn.execute(_MATCHING_BY_NAME, (query,)), folded, limit, None)[0]
+    # Every match, read in id order (texts in storage order), then put in name order.
+    ids = [row[0] for row in matching_rows(conn, texts)]
+    ordered = [i for (i,) in conn.execute(_NAMES_OF, (json.dumps(ids),))]
+    return ordered if limit is None else ordered[:limit]
+
+
+def _first_by_name(rows: sqlite3.Cursor, folded: tuple[str, ...], limit: int,
+                   most: int | None) -> tuple[list[int], bool]:
+    """The first `limit` matches among (id, name, text) rows in name order,
+    reading at most `most`; and whether that is the answer (the page is
+    full, or the rows ran out)."""
+    found: list[int] = []
+    try:
+        walked = 0
+        # Equal names come in digest order from the index: put them in id order.
+        for _, group in itertools.groupby(rows, key=lambda row: row[1]):
+            for doc_id, _, text in sorted(group):
+                if walked == most:
+                    return found, False
+                walked += 1
+                if contains_all(folded, text):
+                    found.append(doc_id)
+                    if len(found) == limit:
+                        return found, True
+        return found, True
+    finally:
+        rows.close()
