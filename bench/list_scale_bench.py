@@ -168,7 +168,7 @@ def _window_steps(db: Path) -> list[Result]:
         lst._heading_clicked(0)  # (by name, ascending again)
         for fragment in ("p", "po", "pol", "poli", "politics-05", "politics-055", ""):
             step(f"filter '{fragment}'", lambda f=fragment: lst.filter.setText(f),
-                 sql="SELECT name, id FROM documents WHERE name LIKE 'p%' LIMIT ? OFFSET ?")
+                 sql="SELECT name, id FROM documents WHERE name LIKE '%p%' LIMIT ? OFFSET ?")
         rows_read = sum(reads)
         shown = window.documents.model.rowCount()
         project.document_page = page
