@@ -8,6 +8,7 @@ import io
 import os
 import stat
 import sys
+import time
 import unicodedata
 from pathlib import Path
 from typing import NoReturn
@@ -222,6 +223,28 @@ def cli(ctx: click.Context, db: Path | None, user: str, review: bool) -> None:
                          **({"review": True} if review else {})))
 
 
+class _ProgressLine:
+    """The importer's progress, one line on standard error rewritten in
+    place ("Reading archive.jsonl, MB: 310 of 1,024"), at most ten times a second."""
+
+    def __init__(self) -> None:
+        self.last = 0.0
+        self.width = 0
+
+    def __call__(self, step: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.last < 0.1 and done < total:
+            return
+        self.last = now
+        line = f"{step}: {done:,} of {total:,}" + (f" ({100 * done // total}%)" if total else "")
+        click.echo("\r" + line.ljust(self.width), nl=False, err=True)
+        self.width = len(line)
+
+    def end(self) -> None:
+        if self.width:
+            click.echo("\r" + " " * self.width + "\r", nl=False, err=True)
+
+
 @cli.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--add-labels", is_flag=True,
@@ -230,9 +253,11 @@ def cli(ctx: click.Context, db: Path | None, user: str, review: bool) -> None:
 @click.option("--as", "as_annotator", metavar="NAME", callback=lambda ctx, param, value: _check_as(value),
               help="Import every span as NAME's layer, whatever the file's lines say "
                    "(someone's exported work).")
+@click.option("--progress/--no-progress", default=None,
+              help="Show how far the import got on standard error (default: when it is a terminal).")
 @click.pass_obj
 def import_command(settings: Settings, files: tuple[Path, ...], add_labels: bool,
-                   as_annotator: str | None = None) -> None:
+                   as_annotator: str | None = None, progress: bool | None = None) -> None:
     """Import files (and brat folders) in any format annotator reads.
 
     \b
@@ -250,12 +275,18 @@ def import_command(settings: Settings, files: tuple[Path, ...], add_labels: bool
     # window, and every import on that path is start-up time.
     from annotator.core.importer import import_files
 
+    if progress is None:
+        progress = sys.stderr is not None and sys.stderr.isatty()
+    shown = _ProgressLine() if progress else None
     with settings.open_project() as project:
         try:
             result = import_files(project, files, annotator=settings.user, add_labels=add_labels,
-                                  as_annotator=as_annotator)
+                                  as_annotator=as_annotator, progress=shown)
         except AnnotatorError as e:
             raise click.ClickException(str(e)) from None
+        finally:
+            if shown is not None:
+                shown.end()
     parts = [f"{result.documents_added} document{'s' if result.documents_added != 1 else ''} added"]
     if result.documents_existing:
         parts.append(f"{result.documents_existing} already present")

@@ -61,3 +61,14 @@ def test_a_folder_or_binary_format_needs_an_output(run_cli, annotated, kind):
         pytest.skip(f"no {kind} format registered")
     result = run_cli("export", "--format", format_.name)
     assert result.exit_code == 2 and "name it with -o" in result.stderr and result.stdout == ""
+
+
+def test_import_shows_its_progress_when_asked_and_not_into_a_pipe(run_cli, tmp_path):
+    source = write_jsonl(tmp_path / "archive.jsonl", [{"text": f"Article {i}.", "meta": {"name": f"a{i}"}}
+                                                      for i in range(50)])
+    shown = run_cli("import", "--progress", source)
+    assert shown.exit_code == 0, shown.stderr
+    assert "\rReading archive.jsonl, MB: " in shown.stderr and "(100%)" in shown.stderr
+    assert shown.stderr.rstrip().endswith("50 documents added; 0 spans added.")
+    quiet = run_cli("import", source)  # standard error is not a terminal here
+    assert "\r" not in quiet.stderr and "Reading" not in quiet.stderr
