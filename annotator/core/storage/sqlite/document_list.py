@@ -76,7 +76,9 @@ _SPANS_SOME_BEFORE = """
 
 # ---- by status: documents new to the annotator, then in progress, then done
 _STAGE_OF = f"SELECT {STAGE} FROM document_status WHERE doc_id = ? AND annotator = ?"
-_STAGE_COUNT = f"SELECT count(*) FROM document_status WHERE annotator = ? AND {STAGE} > 0"
+# (stage > 0 is status <> 'new': said so, the partial index document_status_started
+# answers it without evaluating the stage expression per row: 1M, 101 -> 55 ms)
+_STAGE_COUNT = "SELECT count(*) FROM document_status WHERE annotator = ? AND status <> 'new'"
 _STAGE_NONE_ASC = """
     SELECT id FROM documents d INDEXED BY documents_length WHERE NOT EXISTS (
         SELECT 1 FROM document_status s WHERE s.doc_id = d.id AND s.annotator = ? AND s.status <> 'new')
