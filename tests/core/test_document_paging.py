@@ -181,3 +181,24 @@ def test_an_older_project_with_spans_is_upgraded_with_its_counts(project_path):
         assert [(r.name, r.status) for r in by_status][0] == ("c-old", "done")
     with sqlite3.connect(project_path) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def _pages_agree(project, query) -> None:
+    want = expected(project, query)
+    total = project.document_total(query)
+    assert [row.id for row in project.document_page("alice", query, 0, total, total)] == want
+    assert [project.document_row("alice", query, doc_id, total) for doc_id in want] == list(range(total))
+
+
+@pytest.mark.parametrize("sort", ["spans", "status"])
+def test_pages_and_places_follow_a_change_made_here_or_by_another_program(fresh, project_path, sort):
+    """The count of the annotator's annotated (or started) documents is kept
+    between pages; a write here or elsewhere must not leave it stale."""
+    query = DocumentQuery(sort)
+    _pages_agree(fresh, query)
+    untouched = [d.id for d in fresh.document_summaries("alice") if d.span_count == 0 and d.status == "new"]
+    ops.add_span(fresh, untouched[0], "alice", "date", 0, 4)  # this connection: now annotated and started
+    _pages_agree(fresh, query)
+    with Project.open(project_path) as other:  # another program
+        ops.add_span(other, untouched[1], "alice", "date", 0, 4)
+    _pages_agree(fresh, query)

@@ -199,7 +199,7 @@ def page(conn: sqlite3.Connection, annotator: str, query: DocumentQuery, offset:
     key = _KEYS[query.sort]
     if pattern is not None:
         return key.filter_page(conn, annotator, pattern, end - offset, offset)
-    some = key.some(conn, annotator)
+    some = _some(conn, annotator, query.sort)
     none = count - some
     ids = []
     if offset < none:
@@ -209,6 +209,30 @@ def page(conn: sqlite3.Connection, annotator: str, query: DocumentQuery, offset:
         ids += _walk(lambda n, k: key.some_asc(conn, annotator, n, k),
                      lambda n, k: key.some_desc(conn, annotator, n, k), max(0, offset - none), end - none, some)
     return ids
+
+
+# How many documents have a span count (or status) for an annotator: a count
+# over their whole index (a million: 40-60 ms), asked by every page and every
+# row position under that sort. Kept per connection until the project
+# changes: `data_version` moves with another connection's commit and
+# `total_changes` with this one's, so a kept count is never stale.
+_DATA_VERSION = "PRAGMA data_version"
+# (The connection itself is kept with its counts, so its id is not reused by
+# another connection while the entry lives.)
+_some_counts: dict[int, tuple[sqlite3.Connection, tuple, dict]] = {}
+
+
+def _some(conn: sqlite3.Connection, annotator: str, sort: str) -> int:
+    version = (conn.execute(_DATA_VERSION).fetchone()[0], conn.total_changes)
+    kept = _some_counts.get(id(conn))
+    if kept is None or kept[0] is not conn or kept[1] != version:
+        if len(_some_counts) > 16:  # (connections come and go: keep a few)
+            _some_counts.clear()
+        kept = _some_counts[id(conn)] = (conn, version, {})
+    counts = kept[2]
+    if (annotator, sort) not in counts:
+        counts[(annotator, sort)] = _KEYS[sort].some(conn, annotator)
+    return counts[(annotator, sort)]
 
 
 def _walk(asc: Callable, desc: Callable, start: int, end: int, length: int) -> list[int]:
@@ -243,7 +267,7 @@ def rank(conn: sqlite3.Connection, annotator: str, query: DocumentQuery, doc_id:
         elif value == 0:  # among the documents without: those before it by id, less those with
             before = _first(conn.execute(_IDS_BEFORE, (doc_id,))) - key.some_before_id(conn, annotator, doc_id)
         else:  # after every document without, then by (key, id)
-            before = count - key.some(conn, annotator) + key.some_before(conn, annotator, value, doc_id)
+            before = count - _some(conn, annotator, query.sort) + key.some_before(conn, annotator, value, doc_id)
     return count - 1 - before if query.descending else before
 
 
