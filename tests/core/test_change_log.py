@@ -96,6 +96,21 @@ def test_an_import_names_new_documents_and_spans_added_to_existing_ones(project,
     assert [(d.name, d.span_count) for d in rows] == [("doc", 1), ("new", 1)]
 
 
+def test_a_re_import_names_the_new_span_even_after_skipped_ones_spent_ids(project, other, doc, tmp_path):
+    """AUTOINCREMENT spends an id on a row INSERT OR IGNORE skips: the new
+    span's id is past the skipped ones', and the log must say so (a window
+    reads only the ids logged)."""
+    spans = [{"start": 0, "end": 10, "label": "actor"}]
+    first = write_jsonl(tmp_path / "first.jsonl", [{"text": TEXT, "meta": {"name": "doc"}, "spans": spans}])
+    import_files(project, [first], annotator="bob")
+    seq = other.change_seq()
+    again = write_jsonl(tmp_path / "again.jsonl", [{"text": TEXT, "meta": {"name": "doc"},
+                                                    "spans": spans + [{"start": 15, "end": 26, "label": "actor"}]}])
+    import_files(project, [again], annotator="bob")  # the first span is skipped, the second is new
+    feed = _feed(other, seq)
+    assert [(s.start, s.end) for s in other.spans_by_id(feed.spans[doc])] == [(15, 26)]
+
+
 def test_a_change_that_fails_logs_nothing(project, other, doc):
     ops.add_span(project, doc, "ann", "actor", 0, 10)
     seq = other.change_seq()

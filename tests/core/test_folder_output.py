@@ -83,3 +83,35 @@ def test_a_file_or_link_in_the_way_is_refused(tmp_path, kind):
 def test_a_missing_parent_folder_is_named(tmp_path):
     with pytest.raises(AnnotatorError, match="does not exist"):
         write_folder_atomically(tmp_path / "nope" / "out", _fill({"a.txt": "A"}))
+
+
+def test_a_file_added_to_an_earlier_export_is_never_deleted(tmp_path):
+    target = tmp_path / "out"
+    write_folder_atomically(target, _fill({"a.txt": "A"}))
+    (target / "my-notes.md").write_text("mine", encoding="utf-8")
+    with pytest.raises(AnnotatorError, match="my-notes.md was put there since"):
+        write_folder_atomically(target, _fill({"b.txt": "B"}))
+    assert _tree(target) == {"a.txt": "A", "my-notes.md": "mine"}
+    (target / "my-notes.md").unlink()
+    write_folder_atomically(target, _fill({"b.txt": "B"}))  # only our files again: replaced
+    assert _tree(target) == {"b.txt": "B"}
+
+
+def test_the_folder_you_are_in_is_refused(tmp_path, monkeypatch):
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    for name in (".", str(here), str(tmp_path)):
+        with pytest.raises(AnnotatorError, match="the folder you are in"):
+            write_folder_atomically(name, _fill({"a.txt": "A"}))
+    assert list(here.iterdir()) == [] and here.exists()
+
+
+def test_a_killed_exports_temporary_folder_is_removed_by_the_next(tmp_path):
+    from annotator.core.files import this_machine
+
+    left = tmp_path / f".out.{this_machine()}.999999999.tmp"  # a process that is gone
+    left.mkdir()
+    (left / "half.txt").write_text("half", encoding="utf-8")
+    write_folder_atomically(tmp_path / "out", _fill({"a.txt": "A"}))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

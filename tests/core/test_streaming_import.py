@@ -199,7 +199,7 @@ def test_a_project_from_before_0009_upgrades_keeping_its_spans_and_reads_layers_
     db.close()
 
     with Project.open(path) as project:
-        assert migrations.applied(project.conn)[-1] == "0009_spans_indexes"
+        assert "0009_spans_indexes" in migrations.applied(project.conn)
         assert [(s.annotator, s.start) for s in project.spans(1)] == [("ann", 0), ("bo", 4), ("ann", 8)]
     conn = sqlite3.connect(path)
     try:

@@ -182,6 +182,21 @@ def _span_notes(db: Database) -> None:
         )""")
 
 
+@_migration("0009_spans_indexes")
+def _spans_indexes(db: Database) -> None:
+    # Every index on spans is paid for on each span an import writes (issue
+    # 15: four of them made 100,000 spans 4.6x slower to insert than a bare
+    # table). spans_by_layer (doc_id, annotator, start, end, label) held the
+    # same five columns as the UNIQUE constraint's index and as
+    # spans_by_position; one layer's spans in text order are read from
+    # spans_by_position (doc_id, then filtered by annotator, already in
+    # order: no sort), and counts and look-ups by layer from the UNIQUE
+    # index. So spans_by_position becomes part of the schema (it was only
+    # added to files opened for writing) and spans_by_layer goes.
+    db.execute('CREATE INDEX IF NOT EXISTS spans_by_position ON spans (doc_id, start, "end", label, annotator)')
+    db.execute("DROP INDEX IF EXISTS spans_by_layer")
+
+
 @_migration("0010_document_fulltext")
 def _document_fulltext(db: Database) -> None:
     # Full-text search over document text (storage/sqlite/fulltext.py): FTS5
@@ -248,20 +263,6 @@ def _document_list(db: Database) -> None:
                "(annotator, (CASE status WHEN 'new' THEN 0 WHEN 'in progress' THEN 1 ELSE 2 END), doc_id)")
     db.execute("CREATE INDEX document_status_started ON document_status (annotator, doc_id) "
                "WHERE status <> 'new'")
-
-@_migration("0009_spans_indexes")
-def _spans_indexes(db: Database) -> None:
-    # Every index on spans is paid for on each span an import writes (issue
-    # 15: four of them made 100,000 spans 4.6x slower to insert than a bare
-    # table). spans_by_layer (doc_id, annotator, start, end, label) held the
-    # same five columns as the UNIQUE constraint's index and as
-    # spans_by_position; one layer's spans in text order are read from
-    # spans_by_position (doc_id, then filtered by annotator, already in
-    # order: no sort), and counts and look-ups by layer from the UNIQUE
-    # index. So spans_by_position becomes part of the schema (it was only
-    # added to files opened for writing) and spans_by_layer goes.
-    db.execute('CREATE INDEX IF NOT EXISTS spans_by_position ON spans (doc_id, start, "end", label, annotator)')
-    db.execute("DROP INDEX IF EXISTS spans_by_layer")
 
 
 # Indexes that only make reads faster are not migrations: a migration makes

@@ -259,11 +259,13 @@ class Unit:
         self._new_documents.add(doc_id)
         return doc_id
 
-    def _insert_spans(self, rows: list[tuple[int, str, str, int, int, str]]) -> tuple[int, int]:
+    def _insert_spans(self, rows: list[tuple[int, str, str, int, int, str]]) -> tuple[int, int, int]:
         """Insert (doc_id, annotator, label, start, end, created_at) rows, a
         row already in its layer skipped, and count each layer's new spans.
-        Returns (the first new id, how many): new rows took consecutive ids
-        (nothing else writes meanwhile), skipped rows none."""
+        Returns (the first new id, the last id handed out, how many): the new
+        rows' ids lie between the two (nothing else writes meanwhile), but
+        not every id between is theirs: AUTOINCREMENT spends an id on a
+        skipped row too."""
         before_changes = self._conn.total_changes
         before_id = self._conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'spans'").fetchone()
         first = (before_id[0] if before_id else 0) + 1
@@ -271,20 +273,22 @@ class Unit:
             'INSERT OR IGNORE INTO spans (doc_id, annotator, label, start, "end", created_at) '
             'VALUES (?, ?, ?, ?, ?, ?)', rows)
         added = self._conn.total_changes - before_changes
+        last = first - 1
         if added:
             self._conn.execute(_COUNT_SPANS_FROM, (first,))  # each layer's new spans
-        return first, added
+            last = self._conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'spans'").fetchone()[0]
+        return first, last, added
 
     def add_imported_spans(self, rows: list[tuple[int, str, str, int, int, str]]) -> int:
         """Store (doc_id, annotator, label, start, end, created_at) rows; one
         already in its layer is skipped (a re-import). Returns how many were new."""
-        first, added = self._insert_spans(rows)
+        first, last, added = self._insert_spans(rows)
         if added:
-            # New rows took consecutive ids from `first` (nothing else writes
-            # meanwhile); skipped rows took none. A document added in this
-            # unit is logged as new, which says all there is to say of its spans.
+            # The new rows' ids lie in first..last (nothing else writes
+            # meanwhile). A document added in this unit is logged as new,
+            # which says all there is to say of its spans.
             for doc_id in {row[0] for row in rows} - self._new_documents:
-                self._log.span_range(doc_id, first, first + added - 1)
+                self._log.span_range(doc_id, first, last)
         return added
 
     # ------------------------------------------------------------ streaming import (core/importer.py)
@@ -350,10 +354,10 @@ class Unit:
         already in its layer is skipped. Documents above `new_after` are the
         import's own, logged as new (which says all of their spans), so only
         the others' spans are logged. Returns how many were new."""
-        first, added = self._insert_spans(rows)
+        first, last, added = self._insert_spans(rows)
         if added:
             for doc_id in {row[0] for row in rows if row[0] <= new_after}:
-                self._log.span_range(doc_id, first, first + added - 1)
+                self._log.span_range(doc_id, first, last)
         return added
 
     def start_layers(self, layers: list[tuple[int, str]], new_after: int) -> None:
