@@ -37,7 +37,7 @@ from itertools import combinations, groupby
 from typing import Iterable, Iterator
 
 from annotator.core import agreement_measures as measures
-from annotator.core.agreement_measures import PRF, Pattern
+from annotator.core.agreement_measures import PRF
 from annotator.core.agreement_spans import OUTSIDE, Triple, exact_matches, overlap_matches, token_labels
 from annotator.core.errors import AnnotatorError
 from annotator.core.exporter import GOLD, check_annotator, known_annotators
