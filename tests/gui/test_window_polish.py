@@ -156,3 +156,8 @@ def test_the_span_lists_colour_swatch_keeps_a_ring_that_sets_it_off_a_selected_r
     assert image.pixelColor(1, 1) == QColor("#ffffff")  # a white ring,
     assert image.pixelColor(0, 7).lightness() < 80  # and a dark edge against any highlight
 
+
+
+def test_document_names_cut_short_keep_their_end_where_they_differ(project, make_window):
+    window = make_window(project)
+    assert window.documents.table.textElideMode() == Qt.TextElideMode.ElideMiddle
