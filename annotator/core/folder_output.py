@@ -32,7 +32,7 @@ def write_folder_atomically(path: str | os.PathLike, fill: Callable[[Path], obje
     """`fill(folder)` writes the export into an empty folder, which then
     becomes `path`. Returns what `fill` does."""
     target = Path(os.path.abspath(path))  # ("." has no name to put a temporary folder beside)
-    if not target.name or Path.cwd().resolve().is_relative_to(target.resolve()):
+    if not target.name or _inside(target):
         # (The folder is replaced whole: the one a shell is in would be
         # swapped from under it, leaving it in a deleted folder.)
         raise AnnotatorError(f"{path}: that is the folder you are in (or holds it); name a new folder "
@@ -76,6 +76,14 @@ def _check_replaceable(target: Path) -> None:
                              f"{f' and {len(added) - 1} more' if len(added) > 1 else ''} was put there "
                              "since; replacing the folder would delete it. Move it, or name a new or "
                              "empty folder. Nothing was written.")
+
+
+def _inside(target: Path) -> bool:
+    """Whether the current folder is `target` or inside it."""
+    try:
+        return Path.cwd().resolve().is_relative_to(target.resolve())
+    except OSError:  # (the current folder was deleted: it is not the target)
+        return False
 
 
 def _files_in(folder: Path) -> list[str]:
