@@ -20,17 +20,12 @@ reported in the note.
 from __future__ import annotations
 
 import json
-import os
 import random
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 from bench import generate
-from bench.common import Result, median, scratch_dir
+from bench.common import Result, annotator_process, median, scratch_dir
 
-ROOT = Path(__file__).resolve().parent.parent
 REPEAT = 3
 ANNOTATORS = ("ann1", "ann2", "ann3")
 LABELS = ("actor", "organisation", "date", "quote")
@@ -86,44 +81,15 @@ def project(folder: Path) -> Path:
     return path
 
 
-# `annotator ARGS` that reports its own peak RSS (VmHWM, which starts afresh at
-# exec; wait4's ru_maxrss would count the bench process it was forked from).
-_LAUNCH = """
-import atexit, sys
-def _peak():
-    with open("/proc/self/status") as status:
-        sys.stderr.write("".join(f"PEAK {line.split()[1]}\\n" for line in status if line.startswith("VmHWM")))
-atexit.register(_peak)
-from annotator.cli import main
-sys.argv[0] = "annotator"
-main()
-"""
-
-
-def _run(*args: str) -> tuple[float, float]:
-    """Wall seconds of `annotator ARGS` as a process, and its peak RSS in MB."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANNOTATOR_")}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPATH"] = str(ROOT)
-    t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", _LAUNCH, *args], stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, text=True, env=env)
-    elapsed = time.perf_counter() - t0
-    if proc.returncode != 0:
-        raise SystemExit(f"annotator {' '.join(args)} failed: {proc.stderr}")
-    peaks = [int(line.split()[1]) for line in proc.stderr.splitlines() if line.startswith("PEAK ")]
-    return elapsed, (peaks[-1] / 1024 if peaks else float("nan"))
-
-
 def bench_agreement() -> list[Result]:
     with scratch_dir("agreement") as tmp:
         db = project(tmp)
         ours, base, ours_mb, base_mb = [], [], 0.0, 0.0
         for _ in range(REPEAT):
-            seconds, mb = _run("--db", str(db), "export", "-o", str(tmp / "export.jsonl"))
+            seconds, mb = annotator_process("--db", str(db), "export", "-o", str(tmp / "export.jsonl"))
             base.append(seconds)
             base_mb = max(base_mb, mb)
-            seconds, mb = _run("--db", str(db), "agreement", "--format", "json", "-o", str(tmp / "agreement.json"))
+            seconds, mb = annotator_process("--db", str(db), "agreement", "--format", "json", "-o", str(tmp / "agreement.json"))
             ours.append(seconds)
             ours_mb = max(ours_mb, mb)
         report = json.loads((tmp / "agreement.json").read_text(encoding="utf-8"))

@@ -5,7 +5,10 @@ from __future__ import annotations
 import gc
 import os
 import shutil
+import sqlite3
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -112,3 +115,45 @@ def add_remove_results(name: str, small: dict[str, list[float]], large: dict[str
             note=f"baseline = same at 100 spans; {what}p95 {p95(s) * 1e3:.1f} / {p95(l) * 1e3:.1f} ms "
                  f"over {len(l)} actions"))
     return results
+
+
+# `annotator ARGS` that reports its own peak RSS (VmHWM, which starts afresh at
+# exec; wait4's ru_maxrss would count the bench process it was forked from).
+_LAUNCH = """
+import atexit, sys
+def _peak():
+    with open("/proc/self/status") as status:
+        sys.stderr.write("".join(f"PEAK {line.split()[1]}\\n" for line in status if line.startswith("VmHWM")))
+atexit.register(_peak)
+from annotator.cli import main
+sys.argv[0] = "annotator"
+main()
+"""
+
+
+def annotator_process(*args: str) -> tuple[float, float]:
+    """Wall seconds of `annotator ARGS` as a process, and its peak RSS in MB."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANNOTATOR_")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", _LAUNCH, *args], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True, env=env)
+    elapsed = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"annotator {' '.join(args)} failed: {proc.stderr}")
+    peaks = [int(line.split()[1]) for line in proc.stderr.splitlines() if line.startswith("PEAK ")]
+    return elapsed, (peaks[-1] / 1024 if peaks else float("nan"))
+
+
+def documents_in(path: Path) -> int:
+    """How many documents a bench project holds (-1: none there, or not a
+    project), to reuse one already built only if it is complete."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return -1

@@ -22,7 +22,6 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from bench import generate  # noqa: E402
 from bench.common import Result, median, p95, scratch_dir  # noqa: E402
 from bench.gui_bench import Window, app, bare_view, big_project, settle  # noqa: E402
 

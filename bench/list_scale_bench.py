@@ -25,7 +25,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from bench.common import OUT, Result, median, scratch_dir
+from bench.common import OUT, Result, documents_in, median, scratch_dir
 
 DOCUMENTS = 1_000_000
 BATCH = 20_000
@@ -38,7 +38,7 @@ WORDS = ("the council voted on the budget after a long debate while the mayor sa
 def list_project() -> Path:
     """bench/out/list-1m.db, built if missing or incomplete."""
     path = OUT / "list-1m.db"
-    if path.exists() and _documents_in(path) == DOCUMENTS:
+    if path.exists() and documents_in(path) == DOCUMENTS:
         return path
     from annotator.core.formats.document import ParsedDocument
     from annotator.core.importer import import_documents
@@ -71,17 +71,6 @@ def _spans(rng: random.Random, text: str) -> list[tuple[int, int, str]]:
     starts = [i for i, c in enumerate(text) if i == 0 or text[i - 1] == " "]
     chosen = sorted(rng.sample(starts, 10))
     return [(s, text.index(" ", s) if " " in text[s:] else len(text), rng.choice(LABELS)) for s in chosen]
-
-
-def _documents_in(path: Path) -> int:
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            return conn.execute("SELECT count(*) FROM documents").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return -1
 
 
 # ------------------------------------------------------------------ the window

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import subprocess
 import sys
 import time
 import json
@@ -37,9 +36,8 @@ from itertools import groupby
 from pathlib import Path
 
 from bench import generate
-from bench.common import OUT, Result, median
+from bench.common import OUT, Result, annotator_process, documents_in, median
 
-ROOT = Path(__file__).resolve().parent.parent
 MILLION = 1_000_000
 BATCH = 50_000
 _CJK_NAMES = ("王芳", "李娜", "张伟", "刘洋")
@@ -56,22 +54,11 @@ def scale_documents(n: int):
         yield ParsedDocument(name=f"scale-{i:07d}", text=text, annotator=generate.ANNOTATOR, spans=spans)
 
 
-def _count(path: Path) -> int:
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            return conn.execute("SELECT count(*) FROM documents").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return -1
-
-
 def project(n: int) -> Path:
     """bench/out/scale-1m.db (or -100k): built once, then reused."""
     name = "scale-1m.db" if n == MILLION else f"scale-{n // 1000}k.db"
     path = OUT / name
-    if path.exists() and _count(path) == n:
+    if path.exists() and documents_in(path) == n:
         return path
     from annotator.core.importer import import_documents
     from annotator.core.storage import Project
@@ -88,7 +75,7 @@ def project(n: int) -> Path:
             import_documents(p, batch, annotator=None)
             print(f"{name}: {first + len(batch):,} documents ({time.perf_counter() - t0:.0f} s)",
                   file=sys.stderr, flush=True)
-    assert _count(building) == n
+    assert documents_in(building) == n
     os.replace(building, path)
     for suffix in ("-wal", "-shm"):  # empty once closed (every commit is checkpointed)
         Path(str(building) + suffix).unlink(missing_ok=True)
@@ -123,33 +110,6 @@ def baseline_export(db: Path, out: Path) -> float:
                 f.write("\n")
     conn.close()
     return time.perf_counter() - t0
-
-
-# `annotator ARGS` reporting its own peak RSS (VmHWM starts afresh at exec).
-_LAUNCH = """
-import atexit, sys
-def _peak():
-    with open("/proc/self/status") as status:
-        sys.stderr.write("".join(f"PEAK {line.split()[1]}\\n" for line in status if line.startswith("VmHWM")))
-atexit.register(_peak)
-from annotator.cli import main
-sys.argv[0] = "annotator"
-main()
-"""
-
-
-def annotator_process(*args: str) -> tuple[float, float]:
-    """Wall seconds of `annotator ARGS` as a process, and its peak RSS in MB."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANNOTATOR_")}
-    env["PYTHONPATH"] = str(ROOT)
-    t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", _LAUNCH, *args], stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, text=True, env=env)
-    elapsed = time.perf_counter() - t0
-    if proc.returncode != 0:
-        raise SystemExit(f"annotator {' '.join(args)} failed: {proc.stderr}")
-    peaks = [int(line.split()[1]) for line in proc.stderr.splitlines() if line.startswith("PEAK ")]
-    return elapsed, (peaks[-1] / 1024 if peaks else float("nan"))
 
 
 def bench_export_scale() -> list[Result]:

@@ -79,24 +79,11 @@ def read_bytes(path: str | os.PathLike, limit: int | None = None) -> bytes:
     FIFO would block for ever and /dev/zero never ends. So are files over
     MAX_FILE_BYTES, which would exhaust memory when decoded.
     """
-    try:
-        _check_kind(path, os.stat(path).st_mode)
-        # O_NONBLOCK: opening a FIFO swapped in since the stat would otherwise
-        # wait for a writer; fstat then checks what was really opened.
-        fd = os.open(path, os.O_RDONLY | _NONBLOCK | _BINARY)
-    except FileNotFoundError:
-        raise InputError(path, None, "no such file") from None
-    except IsADirectoryError:
-        raise InputError(path, None, "is a folder, not a file") from None
-    except OSError as e:
-        raise InputError(path, None, f"cannot be read: {e.strerror or e}") from None
-    with os.fdopen(fd, "rb") as f:
+    with open_regular(path) as f:
         try:
-            info = os.fstat(fd)
-            _check_kind(path, info.st_mode)
             if limit is not None:
                 return f.read(limit)
-            _check_size(path, info.st_size)
+            _check_size(path, os.fstat(f.fileno()).st_size)
             data = f.read()
         except OSError as e:
             raise InputError(path, None, f"cannot be read: {e.strerror or e}") from None
@@ -107,10 +94,12 @@ def read_bytes(path: str | os.PathLike, limit: int | None = None) -> bytes:
 def open_regular(path: str | os.PathLike):
     """A regular file (symlinks followed) opened for reading in binary, for
     readers that stream it line by line (so no size limit: a line-by-line
-    reader holds one line at a time). Refuses what read_bytes refuses
-    before reading: pipes, devices, sockets and folders."""
+    reader holds one line at a time; read_bytes reads it whole). Refuses
+    pipes, devices, sockets and folders before reading."""
     try:
         _check_kind(path, os.stat(path).st_mode)
+        # O_NONBLOCK: opening a FIFO swapped in since the stat would otherwise
+        # wait for a writer; fstat then checks what was really opened.
         fd = os.open(path, os.O_RDONLY | _NONBLOCK | _BINARY)
     except FileNotFoundError:
         raise InputError(path, None, "no such file") from None

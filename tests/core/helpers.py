@@ -95,3 +95,25 @@ def spans_as_text(path: Path) -> set[tuple]:
     finally:
         conn.close()
     return {(name, who, label, start, end, text[start:end]) for name, who, label, start, end, text in rows}
+
+
+def awkward_text_and_spans():
+    """A hypothesis strategy: (text, sorted spans) over texts awkward for
+    offsets (CRLF, combining marks, ZWJ emoji, astral letters, RTL, U+2028,
+    quotes and backslashes) and labels with a blank or an accent, for the
+    formats' round-trip properties."""
+    from hypothesis import strategies as st
+
+    texts = st.text(alphabet=st.sampled_from("ab \r\n\u0301\u200d👩🏳\ufe0f𝔘עب\u2028\"\\") | st.characters(
+        blacklist_categories=("Cs",)), min_size=1, max_size=40)
+
+    @st.composite
+    def text_and_spans(draw):
+        text = draw(texts)
+        spans = set()
+        for _ in range(draw(st.integers(0, 5))):
+            start = draw(st.integers(0, len(text) - 1))
+            spans.add((start, draw(st.integers(start + 1, len(text))), draw(st.sampled_from(["A", "B c", "é"]))))
+        return text, sorted(spans)
+
+    return text_and_spans()

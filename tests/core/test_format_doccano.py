@@ -17,7 +17,7 @@ from annotator.core.errors import ImportRejected, InputError
 from annotator.core.formats import doccano
 from annotator.core.importer import import_files
 from annotator.core.storage import Project
-from tests.core.helpers import layers_as_jsonl, TRICKY_TEXTS, spans_as_text, write_jsonl
+from tests.core.helpers import awkward_text_and_spans, layers_as_jsonl, TRICKY_TEXTS, spans_as_text, write_jsonl
 
 FIXTURES = Path(__file__).parent.parent / "data" / "formats" / "doccano"
 
@@ -115,23 +115,9 @@ def test_export_then_import_gives_the_same_texts_layers_and_spans(tmp_path, rela
     assert after == before  # texts, names, meta, layers and spans alike
 
 
-texts = st.text(alphabet=st.sampled_from("ab \r\n\u0301\u200d👩🏳\ufe0f𝔘עب\u2028\"\\") | st.characters(
-    blacklist_categories=("Cs",)), min_size=1, max_size=40)
-
-
-@st.composite
-def layers(draw):
-    text = draw(texts)
-    spans = set()
-    for _ in range(draw(st.integers(0, 5))):
-        start = draw(st.integers(0, len(text) - 1))
-        spans.add((start, draw(st.integers(start + 1, len(text))), draw(st.sampled_from(["A", "B c", "é"]))))
-    return text, sorted(spans)
-
-
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
-@given(docs=st.lists(layers(), min_size=1, max_size=3), relations=st.booleans())
+@given(docs=st.lists(awkward_text_and_spans(), min_size=1, max_size=3), relations=st.booleans())
 def test_written_layers_read_back_exactly_whatever_the_text(tmp_path, docs, relations):
     records = [{"text": text, "annotator": "ann", "meta": {"name": f"d{i}"},
                 "spans": [{"start": s, "end": e, "label": label, "text": text[s:e]} for s, e, label in spans]}

@@ -18,7 +18,7 @@ from annotator.core.formats import labelstudio
 from annotator.core.formats.document import ParsedSpan
 from annotator.core.importer import import_files
 from annotator.core.storage import Project
-from tests.core.helpers import layers_as_jsonl, TRICKY_TEXTS, spans_as_text, write_jsonl
+from tests.core.helpers import awkward_text_and_spans, layers_as_jsonl, TRICKY_TEXTS, spans_as_text, write_jsonl
 
 FIXTURES = Path(__file__).parent.parent / "data" / "formats" / "labelstudio"
 
@@ -119,18 +119,10 @@ def test_tasks_are_written_as_the_documents_come(tmp_path):
     assert [t["data"]["text"] for t in json.loads(out.getvalue())] == ["text 0", "text 1", "text 2"]
 
 
-texts = st.text(alphabet=st.sampled_from("ab \r\n\u0301\u200d👩🏳\ufe0f𝔘עب\u2028\"\\") | st.characters(
-    blacklist_categories=("Cs",)), min_size=1, max_size=40)
-
-
 @st.composite
 def documents(draw):
-    text = draw(texts)
-    spans = set()
-    for _ in range(draw(st.integers(0, 5))):
-        start = draw(st.integers(0, len(text) - 1))
-        spans.add((start, draw(st.integers(start + 1, len(text))), draw(st.sampled_from(["A", "B c", "é"]))))
-    return text, sorted(spans), draw(st.sampled_from([None, "", "a note\r\n👋"]))
+    text, spans = draw(awkward_text_and_spans())
+    return text, spans, draw(st.sampled_from([None, "", "a note\r\n👋"]))
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow,
