@@ -287,6 +287,7 @@ def import_command(settings: Settings, files: tuple[Path, ...], add_labels: bool
         finally:
             if shown is not None:
                 shown.end()
+        unindexed = project.text_index_pending()
     parts = [f"{result.documents_added} document{'s' if result.documents_added != 1 else ''} added"]
     if result.documents_existing:
         parts.append(f"{result.documents_existing} already present")
@@ -294,6 +295,10 @@ def import_command(settings: Settings, files: tuple[Path, ...], add_labels: bool
     if result.labels_added:
         parts.append(f"new labels: {', '.join(result.labels_added)}")
     click.echo(f"Imported into {settings.db}: " + "; ".join(parts) + ".", err=True)
+    if unindexed:
+        click.echo(f"Text search: {unindexed:,} documents are not in the search index yet; the window "
+                   "adds them in the background while the project is open (searches find them "
+                   "meanwhile, more slowly).", err=True)
 
 
 def _format_options(command):

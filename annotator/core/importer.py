@@ -60,7 +60,7 @@ def import_files(project: Project, paths: Iterable[str | os.PathLike], *,
     paths = list(paths)
     owner = _as_annotator(as_annotator)
     checks = _Checks(set(project.label_names()), normalize_name(annotator), add_labels)
-    with project.write() as unit, unit.indexing_text_at_the_end():
+    with project.write() as unit, unit.deferring_text_index():
         saver = _Saver(unit, checks, owner)
         for i, path in enumerate(paths):
             within = None
@@ -90,7 +90,7 @@ def import_documents(project: Project, documents: Iterable[ParsedDocument], *,
     `import_files` does: checked, in one transaction, all or nothing."""
     owner = _as_annotator(as_annotator)
     checks = _Checks(set(project.label_names()), normalize_name(annotator), add_labels)
-    with project.write() as unit, unit.indexing_text_at_the_end():
+    with project.write() as unit, unit.deferring_text_index():
         saver = _Saver(unit, checks, owner)
         for n, doc in enumerate(documents):
             if progress is not None and n % PROGRESS_EVERY == 0:

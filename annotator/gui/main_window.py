@@ -23,6 +23,7 @@ from annotator.gui.label_panel import LabelPanel, Notice, heading, plain_label, 
 from annotator.gui.session import Session
 from annotator.gui.session_changes import Changed
 from annotator.gui.span_list import SpanList
+from annotator.gui.text_indexer import TextIndexing
 
 POLL_MS = 1500
 DEFAULT_FONT_SIZE = 13
@@ -134,9 +135,10 @@ class MainWindow(QMainWindow):
         self.pending_label = plain_label("", self)
         with_font(self.pending_label, weight=QFont.Weight.DemiBold)
         self.pending_label.hide()
+        self.text_index = TextIndexing(self)
         bar = self.statusBar()
-        for label in (self.pending_label, self.detached_label, self.read_only_label, self.user_label,
-                      self.path_label):
+        for label in (self.pending_label, self.text_index.label, self.detached_label, self.read_only_label,
+                      self.user_label, self.path_label):
             bar.addPermanentWidget(label)
 
         self.documents.documentChosen.connect(self.open_document)
@@ -157,6 +159,7 @@ class MainWindow(QMainWindow):
                 self.poll_timer.start()
             self.path_label.setText(str(session.project.path))
             self.read_only_label.setVisible(session.project.read_only)
+            self.text_index.follow(session.project)
         if changed.user:
             self.user_label.setText(f"Annotator: {session.user}")
         if changed.labels:
@@ -291,7 +294,10 @@ class MainWindow(QMainWindow):
         self.session.finish_loading()
 
     def check_for_changes(self) -> bool:
-        return self.session.check_for_changes()
+        changed = self.session.check_for_changes()
+        if changed:  # (another program's import may have left text to index)
+            self.text_index.follow(self.project)
+        return changed
 
     def apply_label(self, label: str) -> None:
         selection = self.view.selection_offsets()
@@ -610,6 +616,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.poll_timer.stop()
+        self.text_index.stop()
         self.session.close()
         self.save_settings()
         self.settings.setValue("open_windows", self._others_open())

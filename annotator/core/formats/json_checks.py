@@ -166,7 +166,7 @@ def checked_span(text: str, start: Any, end: Any, label: Any, span_text: Any,
     problem = offsets_problem(len(text), start, end)
     if problem:
         raise fail(f"{where}: {problem}")
-    checked = _LABELS.get(label) if type(label) is str else None
+    checked = KNOWN_LABELS.get(label) if type(label) is str else None
     if checked is None:
         checked = _check_label(label)
     name, problem = checked
@@ -182,7 +182,7 @@ def checked_span(text: str, start: Any, end: Any, label: Any, span_text: Any,
 # A label as a file writes it -> (its stored form, what is wrong with it):
 # a file names a few labels a million times, so each is checked once
 # (checking a name character by character per span was most of an import).
-_LABELS: dict[str, tuple[str, str | None]] = {}
+KNOWN_LABELS: dict[str, tuple[str, str | None]] = {}
 _LABELS_KEPT = 10_000  # a file of ever-new labels does not grow this without bound
 
 
@@ -190,9 +190,9 @@ def _check_label(label: Any) -> tuple[str, str | None]:
     name = normalize_name(label)
     checked = (name, name_problem(name))
     if type(label) is str:
-        if len(_LABELS) >= _LABELS_KEPT:
-            _LABELS.clear()
-        _LABELS[label] = checked
+        if len(KNOWN_LABELS) >= _LABELS_KEPT:
+            KNOWN_LABELS.clear()
+        KNOWN_LABELS[label] = checked
     return checked
 
 

@@ -23,8 +23,8 @@ from typing import IO, Any, Callable, Iterable, Iterator
 from annotator.core import tokenize
 from annotator.core.errors import AnnotatorError, InputError
 from annotator.core.formats.document import ParsedDocument, ParsedSpan, Problems
-from annotator.core.formats.json_checks import (ENCODER, as_list, check_meta, checked_span, decode_line, given_name,
-                                                json_kind, read_lines)
+from annotator.core.formats.json_checks import (ENCODER, KNOWN_LABELS, as_list, check_meta, checked_span,
+                                                decode_line, given_name, json_kind, read_lines)
 from annotator.core.model import (MAX_NOTE_LENGTH, document_name_problem, name_problem, normalize_name,
                                   shown, unpaired_surrogate)
 
@@ -75,25 +75,7 @@ def _parse_line(raw: bytes, path: Path, number: int) -> ParsedDocument:
         if problem:
             raise fail(f'"annotator": {problem}')
 
-    spans = []
-    for i, span in enumerate(as_list(obj, "spans", fail)):
-        if not isinstance(span, dict):
-            raise fail(f'"spans" item {i + 1} must be an object with start, end and label')
-        for key in ("start", "end", "label"):
-            if key not in span:
-                raise fail(f'"spans" item {i + 1} has no "{key}"')
-        checked = checked_span(text, span["start"], span["end"], span["label"],
-                                span.get("text"), f'"spans" item {i + 1}', fail)
-        note = span.get("note")
-        if note is not None and note != "":
-            if not isinstance(note, str):
-                raise fail(f'"spans" item {i + 1}: its "note" must be a string, not {json_kind(note)}')
-            if unpaired_surrogate(note) is not None:
-                raise fail(f'"spans" item {i + 1}: its "note" holds text that is not valid Unicode')
-            if len(note) > MAX_NOTE_LENGTH:
-                raise fail(f'"spans" item {i + 1}: its "note" is longer than {MAX_NOTE_LENGTH:,} characters')
-            checked = ParsedSpan(*checked, note=note)
-        spans.append(checked)
+    spans = _spans(text, as_list(obj, "spans", fail), fail)
     for i, item in enumerate(as_list(obj, "label", fail)):
         if not isinstance(item, list) or len(item) != 3:
             raise fail(f'"label" item {i + 1} must be [start, end, label], found {json.dumps(item)[:60]}')
@@ -101,6 +83,48 @@ def _parse_line(raw: bytes, path: Path, number: int) -> ParsedDocument:
 
     return ParsedDocument(name=name, text=text, meta=meta, annotator=annotator,
                           spans=list(dict.fromkeys(spans)), source=str(path), line=number)
+
+
+def _spans(text: str, items: list, fail) -> list:
+    """The "spans" items, checked. A file holds millions: the usual span (a
+    dict of int offsets inside the text, a label already seen and valid, its
+    "text" if given equal to the document's, no note) is checked here in a
+    few comparisons; anything else takes the long way, which says exactly
+    what is wrong (and gives the same result for a good span)."""
+    length = len(text)
+    spans = []
+    for i, span in enumerate(items):
+        if type(span) is dict:
+            start, end, label = span.get("start"), span.get("end"), span.get("label")
+            if type(start) is int and type(end) is int and 0 <= start < end <= length and type(label) is str:
+                known = KNOWN_LABELS.get(label)
+                if known is not None and not known[1] and span.get("note") in (None, ""):
+                    given = span.get("text")
+                    if given is None or given == text[start:end]:
+                        spans.append((start, end, known[0]))
+                        continue
+        spans.append(_span(text, i, span, fail))
+    return spans
+
+
+def _span(text: str, i: int, span: Any, fail) -> tuple:
+    if not isinstance(span, dict):
+        raise fail(f'"spans" item {i + 1} must be an object with start, end and label')
+    for key in ("start", "end", "label"):
+        if key not in span:
+            raise fail(f'"spans" item {i + 1} has no "{key}"')
+    checked = checked_span(text, span["start"], span["end"], span["label"],
+                           span.get("text"), f'"spans" item {i + 1}', fail)
+    note = span.get("note")
+    if note is not None and note != "":
+        if not isinstance(note, str):
+            raise fail(f'"spans" item {i + 1}: its "note" must be a string, not {json_kind(note)}')
+        if unpaired_surrogate(note) is not None:
+            raise fail(f'"spans" item {i + 1}: its "note" holds text that is not valid Unicode')
+        if len(note) > MAX_NOTE_LENGTH:
+            raise fail(f'"spans" item {i + 1}: its "note" is longer than {MAX_NOTE_LENGTH:,} characters')
+        checked = ParsedSpan(*checked, note=note)
+    return checked
 
 
 def _document_name(name: Any, path: Path, number: int, fail) -> str:

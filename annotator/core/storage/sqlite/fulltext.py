@@ -9,9 +9,14 @@ and half its build time, at the price that an index hit is only a candidate:
 every candidate's text is checked here in Python before it is returned.
 Triggers on `documents` keep the index current whatever writes a document
 (import, merge, anything later), in the same transaction. An import stops
-the insert trigger for its own documents and indexes them in one statement
-at the end instead (`Unit.indexing_text_at_the_end`): row by row the trigger
-cost 6.4 s of a 10,000-article import, one statement 1.5 s.
+the insert trigger for its own documents (`Unit.deferring_text_index`): a
+small one indexes them in one statement at its end (row by row the trigger
+cost 6.4 s of a 10,000-article import, one statement 1.5 s); a large one
+leaves them out and records their ids in `fulltext_pending` (migration
+0012), because indexing was still a third of its time. Pending documents
+are indexed later a slice per transaction (`index_pending`: the window does
+it in the background, `--where` before it searches) and, until then, every
+search reads their text as well: slower, never wrong.
 
 How a query is answered (the query is always data, never SQL; FTS5 query
 syntax is built here from quoted strings, so a user's `"`, `AND` or `*` is
@@ -44,8 +49,10 @@ CR LF is two characters.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import json
+import operator
 import sqlite3
 from typing import Iterable, Iterator
 
@@ -65,6 +72,19 @@ CREATE_INSERT_TRIGGER = """
             INSERT INTO documents_fts (rowid, text) VALUES (new.id, new.text || char(1, 1));
         END"""
 INDEX_DOCUMENTS_AFTER = "INSERT INTO documents_fts (rowid, text) SELECT id, text || char(1, 1) FROM documents WHERE id > ?"
+# Below this many documents an import indexes its text at once (well under a
+# second); from it on, the text waits in fulltext_pending.
+INDEX_AT_ONCE = 2_000
+HAS_PENDING_TABLE = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fulltext_pending'"
+ADD_PENDING = "INSERT INTO fulltext_pending (first, last) VALUES (?, ?)"
+_PENDING_COUNT = "SELECT coalesce(sum(last - first + 1), 0) FROM fulltext_pending"
+_FIRST_PENDING = "SELECT rowid, first, last FROM fulltext_pending ORDER BY first LIMIT 1"
+_INDEX_RANGE = ("INSERT INTO documents_fts (rowid, text) SELECT id, text || char(1, 1) FROM documents "
+                "WHERE id BETWEEN ? AND ?")
+_SHRINK_PENDING = "UPDATE fulltext_pending SET first = ? WHERE rowid = ?"
+_DROP_PENDING = "DELETE FROM fulltext_pending WHERE rowid = ?"
+_PENDING_ROWS = ("SELECT d.id, d.name, d.text, d.meta FROM fulltext_pending p "
+                 "JOIN documents d ON d.id BETWEEN p.first AND p.last ORDER BY d.id")
 _HAS_INDEX = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'documents_fts'"
 _MATCHING = ("SELECT id, name, text, meta FROM documents WHERE id IN "
              "(SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?) ORDER BY id")
@@ -97,6 +117,44 @@ def _fold(texts: tuple[str, ...]) -> tuple[str, ...]:
 
 def has_index(conn: sqlite3.Connection) -> bool:
     return conn.execute(_HAS_INDEX).fetchone() is not None
+
+
+def _has_pending_table(conn: sqlite3.Connection) -> bool:
+    return conn.execute(HAS_PENDING_TABLE).fetchone() is not None
+
+
+def pending_count(conn: sqlite3.Connection) -> int:
+    """How many documents' text is not in the index yet (ids handed out
+    and since removed count too: an upper bound)."""
+    if not _has_pending_table(conn):
+        return 0
+    return conn.execute(_PENDING_COUNT).fetchone()[0]
+
+
+def index_pending(conn: sqlite3.Connection, most: int) -> int:
+    """Index the text of up to `most` pending documents, lowest ids first,
+    inside the caller's transaction; returns how many ids it took off the
+    pending list."""
+    if most <= 0 or not _has_pending_table(conn):
+        return 0
+    row = conn.execute(_FIRST_PENDING).fetchone()
+    if row is None:
+        return 0
+    rowid, first, last = row
+    upto = min(last, first + most - 1)
+    # Shrink the range first: the update trigger would skip ids still listed.
+    if upto == last:
+        conn.execute(_DROP_PENDING, (rowid,))
+    else:
+        conn.execute(_SHRINK_PENDING, (upto + 1, rowid))
+    conn.execute(_INDEX_RANGE, (first, upto))
+    return upto - first + 1
+
+
+def _pending_rows(conn: sqlite3.Connection) -> Iterator[tuple]:
+    if not _has_pending_table(conn):
+        return iter(())
+    return conn.execute(_PENDING_ROWS)
 
 
 def _match_query(texts: tuple[str, ...]) -> str | None:
@@ -156,6 +214,9 @@ def matching_rows(conn: sqlite3.Connection, texts: tuple[str, ...]) -> Iterator[
                 if other != shortest and candidates:
                     candidates &= _short_candidates(conn, other)
             rows = conn.execute(_GIVEN, (json.dumps(sorted(candidates)),))
+        # Documents not indexed yet are read as well (ids apart from the
+        # index's: the two streams merge by id without duplicates).
+        rows = heapq.merge(rows, _pending_rows(conn), key=operator.itemgetter(0))
     for row in rows:
         if contains_all(folded, row[2]):
             yield row
@@ -179,7 +240,8 @@ def search(conn: sqlite3.Connection, texts: tuple[str, ...], limit: int | None) 
             # Many candidates: walk them in name order until the page is full
             # (a few: reading them all and sorting is cheaper than that walk).
             query = _match_query(texts)
-            if query is not None and conn.execute(_COUNT_MATCH, (query,)).fetchone()[0] > _FEW:
+            if (query is not None and not pending_count(conn)
+                    and conn.execute(_COUNT_MATCH, (query,)).fetchone()[0] > _FEW):
                 return _first_by_name(conn.execute(_MATCHING_BY_NAME, (query,)), folded, limit, None)[0]
     # Every match, read in id order (texts in storage order), then put in name order.
     ids = [row[0] for row in matching_rows(conn, texts)]

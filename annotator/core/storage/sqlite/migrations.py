@@ -265,6 +265,36 @@ def _document_list(db: Database) -> None:
                "WHERE status <> 'new'")
 
 
+@_migration("0012_fulltext_pending")
+def _fulltext_pending(db: Database) -> None:
+    # A large import leaves its documents' text out of the full-text index
+    # (indexing is most of an import's time) and records their ids here;
+    # they are indexed later, a slice per transaction (by the window in the
+    # background, or by the first `--where`), and searched by reading their
+    # text until then (storage/sqlite/fulltext.py). Rows are id ranges.
+    if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'documents_fts'").fetchone():
+        return  # no index (a SQLite without trigram FTS5): nothing is ever pending
+    db.execute("CREATE TABLE fulltext_pending (first INTEGER NOT NULL, last INTEGER NOT NULL, "
+               "CHECK (first <= last))")
+    # A contentless FTS5 table must be told a deleted row's exact text, and
+    # telling it about a row it never held corrupts it: the delete and update
+    # triggers leave pending documents alone.
+    db.execute("DROP TRIGGER documents_fts_delete")
+    db.execute("DROP TRIGGER documents_fts_update")
+    db.execute("""
+        CREATE TRIGGER documents_fts_delete AFTER DELETE ON documents BEGIN
+            INSERT INTO documents_fts (documents_fts, rowid, text) SELECT 'delete', old.id, old.text || char(1, 1)
+                WHERE NOT EXISTS (SELECT 1 FROM fulltext_pending WHERE old.id BETWEEN first AND last);
+        END""")
+    db.execute("""
+        CREATE TRIGGER documents_fts_update AFTER UPDATE OF id, text ON documents BEGIN
+            INSERT INTO documents_fts (documents_fts, rowid, text) SELECT 'delete', old.id, old.text || char(1, 1)
+                WHERE NOT EXISTS (SELECT 1 FROM fulltext_pending WHERE old.id BETWEEN first AND last);
+            INSERT INTO documents_fts (rowid, text) SELECT new.id, new.text || char(1, 1)
+                WHERE NOT EXISTS (SELECT 1 FROM fulltext_pending WHERE new.id BETWEEN first AND last);
+        END""")
+
+
 # Indexes that only make reads faster are not migrations: a migration makes
 # older versions refuse the file and read-only copies unopenable, and costs a
 # backup copy of the whole project. These are added, when missing, to any

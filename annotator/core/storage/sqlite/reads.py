@@ -263,6 +263,23 @@ class Reads:
         return _rows(self, fulltext.matching_rows(self.conn, fulltext.wanted(text)))
 
     @reading
+    def text_index_pending(self) -> int:
+        """How many documents' text a large import left out of the search
+        index, not yet indexed (see `index_pending_text`)."""
+        return fulltext.pending_count(self.conn)
+
+    def index_pending_text(self, most: int = 1_000) -> int:
+        """Index the text of up to `most` documents left out by a large
+        import, in one short write; returns how many are still pending.
+        Call it again until 0: each call commits, so stopping part way loses
+        nothing, and other writers get their turn between calls."""
+        if self.read_only or not self.text_index_pending():
+            return 0
+        with self.write() as unit:
+            unit.index_text_slice(most)
+        return self.text_index_pending()
+
+    @reading
     def status_annotators(self) -> list[str]:
         """Everyone who has a document status (even with no span yet)."""
         return [row[0] for row in self.conn.execute(
