@@ -65,6 +65,8 @@ ACTIONS = (
                tip="Give every occurrence of the selected span's text the same label"),
     ActionSpec("find", "&Find…", (StandardKey.Find, "Ctrl+F"), "find",
                tip="Find text or a pattern in this document, and tag every match"),
+    ActionSpec("find_documents", "Find in all &documents…", ("Ctrl+Shift+F",), "find_in_documents",
+               tip="The documents whose text contains a word or phrase (any script, case ignored)"),
     ActionSpec("find_next", "Find ne&xt", ("F3",), "find_next"),
     ActionSpec("find_previous", "Find pre&vious", ("Shift+F3",), "find_previous"),
     ActionSpec("next_span", "Select ne&xt span", ("]",), "select_next_span", needs_spans=True),
@@ -109,7 +111,7 @@ ACTIONS = (
 MENUS = (
     ("&File", ("new_project", "open_project", None, "import_files", "import_folder", "merge_project", "export", "backup_project", None,
                "switch_annotator", None, "quit")),
-    ("&Edit", ("undo", "redo", None, "tag_all", None, "find", "find_next", "find_previous", None,
+    ("&Edit", ("undo", "redo", None, "tag_all", None, "find", "find_documents", "find_next", "find_previous", None,
                "next_span", "previous_span", "remove_span", "edit_note", "clear_selection", None,
                "start_left", "start_right", "end_left", "end_right")),
     ("&Document", ("next_document", "previous_document", None, "mark_done")),

@@ -106,6 +106,7 @@ class MainWindow(QMainWindow):
         middle_column.setSpacing(0)
         middle_column.addWidget(self.view, 1)
         self._search_bar = None
+        self.document_search = None  # Find in all documents: made on first use
         self._middle_column = middle_column
         self.left_panel, self.right_panel = left, right
         self._auto_hidden: set[str] = set()  # panels hidden because the window is narrow
@@ -160,6 +161,8 @@ class MainWindow(QMainWindow):
             self.path_label.setText(str(session.project.path))
             self.read_only_label.setVisible(session.project.read_only)
             self.text_index.follow(session.project)
+            if self.document_search is not None:
+                self.document_search.set_project(session.project)
         if changed.user:
             self.user_label.setText(f"Annotator: {session.user}")
         if changed.labels:
@@ -402,6 +405,10 @@ class MainWindow(QMainWindow):
                 and self.search_bar.isAncestorOf(self.focusWidget())):
             self.search_bar.close_bar()  # Esc in the search bar closes it
             return
+        if self.document_search is not None and self.document_search.isAncestorOf(self.focusWidget()):
+            self.document_search.hide()  # and in the Find in all documents panel, that
+            self.view.setFocus()
+            return
         cursor = self.view.textCursor()
         cursor.clearSelection()
         self.view.setTextCursor(cursor)
@@ -422,6 +429,7 @@ class MainWindow(QMainWindow):
     next_document = document_commands.next_document
     previous_document = document_commands.previous_document
     switch_annotator = document_commands.switch_annotator
+    find_in_documents = document_commands.find_in_documents
     font_larger = document_commands.font_larger
     font_smaller = document_commands.font_smaller
     set_font_size = document_commands.set_font_size
@@ -617,6 +625,8 @@ class MainWindow(QMainWindow):
             return
         self.poll_timer.stop()
         self.text_index.stop()
+        if self.document_search is not None:
+            self.document_search.stop()
         self.session.close()
         self.save_settings()
         self.settings.setValue("open_windows", self._others_open())
