@@ -15,7 +15,7 @@ from __future__ import annotations
 import queue
 import threading
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from annotator.core.errors import AnnotatorError
@@ -23,11 +23,13 @@ from annotator.core.storage import Project
 from annotator.gui.label_panel import heading, muted, plain_label
 
 LIMIT = 200  # documents listed, first by name: enough to browse, few enough to read at once
-CONTEXT = 40  # characters shown on each side of the first occurrence
+# Characters shown before and after the first occurrence: few before, so the
+# string itself is in sight at the panel's usual width.
+BEFORE, AFTER = 20, 60
 TYPING_PAUSE_MS = 250  # a search starts once typing pauses this long
 
 
-def in_context(text: str, query: str, width: int = CONTEXT) -> str:
+def in_context(text: str, query: str, before: int = BEFORE, after: int = AFTER) -> str:
     """The words around the first occurrence of `query` in `text` (case
     ignored), on one line: "…before found after…"."""
     lowered = text.lower()
@@ -35,7 +37,7 @@ def in_context(text: str, query: str, width: int = CONTEXT) -> str:
     if at < 0 or len(lowered) != len(text):
         # (lower() changed the length, 'İ' -> 'i̇': offsets differ; look in the text as written)
         at = max(text.find(query), 0)
-    start, end = max(0, at - width), min(len(text), at + len(query) + width)
+    start, end = max(0, at - before), min(len(text), at + len(query) + after)
     snippet = " ".join(text[start:end].split())
     return ("…" if start > 0 else "") + snippet + ("…" if end < len(text) else "")
 
@@ -109,7 +111,11 @@ class DocumentSearch(QWidget):
         self.status.setWordWrap(True)
         self.results = QListWidget(self)
         self.results.setUniformItemSizes(True)
+        # Each result is two lines, its name and the words around the text;
+        # cut at the panel's edge (the whole of both is the tooltip).
+        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.results.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.results.setAlternatingRowColors(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 0)
         layout.setSpacing(4)
@@ -129,6 +135,18 @@ class DocumentSearch(QWidget):
         self.query.returnPressed.connect(self._enter)
         self.results.itemActivated.connect(self._chosen)
         self.results.itemClicked.connect(self._chosen)
+        self.query.installEventFilter(self)
+
+    def eventFilter(self, watched, event):
+        # Up and Down in the query field walk the results (Enter opens one),
+        # as in any search box with a list under it.
+        if watched is self.query and event.type() == QEvent.Type.KeyPress and self.results.count():
+            step = {Qt.Key.Key_Down: 1, Qt.Key.Key_Up: -1}.get(event.key())
+            if step is not None:
+                row = max(0, min(self.results.count() - 1, self.results.currentRow() + step))
+                self.results.setCurrentRow(row)
+                return True
+        return super().eventFilter(watched, event)
 
     def set_project(self, project: Project) -> None:
         """Search `project` from now on (the window opened another)."""
@@ -170,15 +188,14 @@ class DocumentSearch(QWidget):
             self.status.setText(f"Search failed: {problem}")
             return
         for doc_id, name, context in rows:
-            item = QListWidgetItem(f"{name}  —  {context}")
+            item = QListWidgetItem(f"{name}\n{context}")
             item.setData(Qt.ItemDataRole.UserRole, doc_id)
             item.setToolTip(f"{name}\n{context}")
             self.results.addItem(item)
         if not rows:
             self.status.setText("No document contains this text.")
         elif len(rows) == LIMIT:
-            self.status.setText(f"The first {LIMIT} documents that contain it, by name: "
-                                "add words to narrow them.")
+            self.status.setText(f"The first {LIMIT} by name; add words to narrow them.")
         else:
             self.status.setText(f"{len(rows):,} document{'s' if len(rows) != 1 else ''} contain"
                                 f"{'s' if len(rows) == 1 else ''} it.")

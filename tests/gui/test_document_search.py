@@ -52,7 +52,7 @@ def shown(panel) -> list[str]:
 ])
 def test_finds_the_documents_containing_the_text(qtbot, window, query, names):
     panel = search(qtbot, window, query)
-    assert [row.split("  —  ")[0] for row in shown(panel)] == names
+    assert [row.split("\n")[0] for row in shown(panel)] == names
     assert panel.status.text() == ("No document contains this text." if not names else
                                    f"{len(names)} document{'s' if len(names) > 1 else ''} contain"
                                    f"{'s' if len(names) == 1 else ''} it.")
@@ -60,7 +60,7 @@ def test_finds_the_documents_containing_the_text(qtbot, window, query, names):
 
 def test_each_result_shows_the_words_around_it_as_plain_text(qtbot, window):
     panel = search(qtbot, window, "walrus")
-    assert shown(panel) == ["d-<b>html</b>  —  Nothing to see, only a walrus."]
+    assert shown(panel) == ["d-<b>html</b>\n…hing to see, only a walrus."]
     assert panel.results.item(0).data(Qt.ItemDataRole.DisplayRole).startswith("d-<b>")
 
 
@@ -82,7 +82,7 @@ def test_only_the_newest_querys_answer_is_shown(qtbot, window):
         panel.search_now()
     qtbot.waitUntil(lambda: panel.status.text() not in ("", "Searching…"), timeout=10_000)
     qtbot.wait(200)  # any older answer arriving late must not replace it
-    assert [row.split("  —  ")[0] for row in shown(panel)] == ["b-latin"]
+    assert [row.split("\n")[0] for row in shown(panel)] == ["b-latin"]
 
 
 def test_text_a_large_import_left_unindexed_is_found(qtbot, make_window, project_path, monkeypatch):
@@ -95,12 +95,25 @@ def test_text_a_large_import_left_unindexed_is_found(qtbot, make_window, project
     window = make_window(Project.open(project_path))
     assert window.project.text_index_pending() == 5
     panel = search(qtbot, window, "narwhal")
-    assert [row.split("  —  ")[0] for row in shown(panel)] == ["n0", "n1", "n2"]
-    assert panel.status.text().startswith("The first 3 documents that contain it")
+    assert [row.split("\n")[0] for row in shown(panel)] == ["n0", "n1", "n2"]
+    assert panel.status.text() == "The first 3 by name; add words to narrow them."
 
 
 def test_in_context_cuts_around_the_first_hit_on_one_line():
     text = "a " * 50 + "Walrus\nsighted " + "b " * 50
-    context = in_context(text, "walrus", width=10)
+    context = in_context(text, "walrus", before=10, after=10)
     assert context == "…a a a a a Walrus sighted b…"
-    assert in_context("İstanbul walrus", "walrus", width=3) == "…ul walrus"
+    assert in_context("İstanbul walrus", "walrus", before=3, after=3) == "…ul walrus"
+
+
+def test_the_arrow_keys_in_the_query_walk_the_results_and_enter_opens_one(qtbot, window):
+    panel = search(qtbot, window, "minister")
+    assert panel.results.currentRow() == 0
+    qtbot.keyClick(panel.query, Qt.Key.Key_Down)
+    assert panel.results.currentRow() == 1
+    qtbot.keyClick(panel.query, Qt.Key.Key_Down)  # (stays on the last)
+    qtbot.keyClick(panel.query, Qt.Key.Key_Return)
+    assert window.doc.name == "c-crlf"
+    qtbot.keyClick(panel.results, Qt.Key.Key_Up)
+    qtbot.keyClick(panel.results, Qt.Key.Key_Return)
+    assert window.doc.name == "b-latin"

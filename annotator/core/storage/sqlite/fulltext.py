@@ -98,6 +98,13 @@ _COUNT_MATCH = "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH ?"
 _MATCHING_BY_NAME = ("SELECT id, name, text FROM documents WHERE +id IN "
                      "(SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?) ORDER BY name")
 _IDS_BY_NAME = "SELECT id FROM documents ORDER BY name, id"
+# The same walk with the documents not indexed yet as candidates too (both
+# tests need only the id, taken from the name index: a text is read only for
+# a candidate).
+_MATCHING_OR_PENDING_BY_NAME = (
+    "SELECT id, name, text FROM documents WHERE +id IN "
+    "(SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?) "
+    "OR EXISTS (SELECT 1 FROM fulltext_pending WHERE id BETWEEN first AND last) ORDER BY name")
 
 
 def wanted(text: str | Iterable[str]) -> tuple[str, ...]:
@@ -239,9 +246,12 @@ def search(conn: sqlite3.Connection, texts: tuple[str, ...], limit: int | None) 
         if _usable(conn, texts):
             # Many candidates: walk them in name order until the page is full
             # (a few: reading them all and sorting is cheaper than that walk).
+            # Text not indexed yet is read in that walk as well: a common
+            # string still fills the page at once, a rare one reads it all.
             query = _match_query(texts)
-            if (query is not None and not pending_count(conn)
-                    and conn.execute(_COUNT_MATCH, (query,)).fetchone()[0] > _FEW):
+            if query is not None and pending_count(conn):
+                return _first_by_name(conn.execute(_MATCHING_OR_PENDING_BY_NAME, (query,)), folded, limit, None)[0]
+            if query is not None and conn.execute(_COUNT_MATCH, (query,)).fetchone()[0] > _FEW:
                 return _first_by_name(conn.execute(_MATCHING_BY_NAME, (query,)), folded, limit, None)[0]
     # Every match, read in id order (texts in storage order), then put in name order.
     ids = [row[0] for row in matching_rows(conn, texts)]
