@@ -209,3 +209,17 @@ def test_an_import_indexes_its_documents_at_the_end_and_a_failed_one_leaves_the_
         add(o, {"from-bob": "Bob brought a pangolin."})
     merge_projects(searchable, [other])  # one document at a time, through the trigger
     assert names(searchable, searchable.search_documents("pangolin")) == ["from-bob"]
+
+
+@pytest.mark.parametrize("every", [2, 5, 9, 40])
+def test_a_limited_search_walking_names_further_gives_the_same_first_page(project, monkeypatch, every):
+    """With a limit, names are walked first, further when the hits so far
+    say the page fills soon; else the index answers. Each way, the page is
+    the first matches by name."""
+    from annotator.core.storage.sqlite import fulltext
+
+    monkeypatch.setattr(fulltext, "_WALK", 10)
+    monkeypatch.setattr(fulltext, "_WALK_FAR", 40)
+    docs = {f"n{i:03d}": ("A walrus here." if i % every == 0 else "Nothing.") for i in range(200)}
+    add(project, docs)
+    assert names(project, project.search_documents("walrus", limit=8)) == expected(docs, "walrus")[:8]

@@ -31,7 +31,8 @@ literal text):
   last one or two characters of a text start a trigram. Case variants of
   the query are each looked up, since the vocabulary holds folded terms.
 - With a `limit`, the first documents in name order are checked directly
-  first (`_WALK`): a common word fills the page there without asking the
+  first (`_WALK`, or `_WALK_FAR` when the hits so far say the page fills
+  by then): a common word fills the page there without asking the
   index for its hundreds of thousands of documents. Then, if the index
   gives many candidates (`_FEW`), they are walked in name order until the
   page is full; else all are read and sorted.
@@ -59,6 +60,11 @@ from typing import Iterable, Iterator
 SENTINEL = "\x01\x01"  # appended to every indexed text (see above); the migration's char(1, 1)
 _MAX_GRAMS = 24  # trigrams asked of the index per query: enough to be selective
 _WALK = 1_000  # documents checked in name order before the index is asked (with a limit)
+# ...or up to this many, when the hits so far say the page fills by then: a
+# string in one document of twenty fills 200 from the names (~60 ms a
+# thousand at a million documents) sooner than the index could count its
+# tens of thousands of candidates (0.2-0.4 s).
+_WALK_FAR = 4_000
 _FEW = 5_000  # candidates few enough to read all and sort, rather than walk by name
 _TOP = "\U0010ffff"  # the greatest code point: a term range's upper end
 
@@ -262,7 +268,8 @@ def search(conn: sqlite3.Connection, texts: tuple[str, ...], limit: int | None) 
 def _first_by_name(rows: sqlite3.Cursor, folded: tuple[str, ...], limit: int,
                    most: int | None) -> tuple[list[int], bool]:
     """The first `limit` matches among (id, name, text) rows in name order,
-    reading at most `most`; and whether that is the answer (the page is
+    reading at most `most` (or `_WALK_FAR` if the hits in `most` say the
+    page fills within it); and whether that is the answer (the page is
     full, or the rows ran out)."""
     found: list[int] = []
     try:
@@ -271,7 +278,9 @@ def _first_by_name(rows: sqlite3.Cursor, folded: tuple[str, ...], limit: int,
         for _, group in itertools.groupby(rows, key=lambda row: row[1]):
             for doc_id, _, text in sorted(group):
                 if walked == most:
-                    return found, False
+                    if not found or most >= _WALK_FAR or walked * limit / len(found) > _WALK_FAR:
+                        return found, False
+                    most = _WALK_FAR  # the hits so far say the page fills within it
                 walked += 1
                 if contains_all(folded, text):
                     found.append(doc_id)
