@@ -6,7 +6,7 @@ window's own writes get the lock between slices. Searches are right
 meanwhile (they read the unindexed text), only slower.
 
 Stopping part way loses nothing: each slice commits, and what is left is
-picked up by the next window (or `--where`) that opens the project.
+picked up by the next window that opens the project.
 """
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ cost 6.4 s of a 10,000-article import, one statement 1.5 s); a large one
 leaves them out and records their ids in `fulltext_pending` (migration
 0012), because indexing was still a third of its time. Pending documents
 are indexed later a slice per transaction (`index_pending`: the window does
-it in the background, `--where` before it searches) and, until then, every
-search reads their text as well: slower, never wrong.
+it in the background) and, until then, every search reads their text as
+well: slower, never wrong.
 
 How a query is answered (the query is always data, never SQL; FTS5 query
 syntax is built here from quoted strings, so a user's `"`, `AND` or `*` is

@@ -268,10 +268,10 @@ def _document_list(db: Database) -> None:
 @_migration("0012_fulltext_pending")
 def _fulltext_pending(db: Database) -> None:
     # A large import leaves its documents' text out of the full-text index
-    # (indexing is most of an import's time) and records their ids here;
-    # they are indexed later, a slice per transaction (by the window in the
-    # background, or by the first `--where`), and searched by reading their
-    # text until then (storage/sqlite/fulltext.py). Rows are id ranges.
+    # (indexing was a third of an import's time) and records their ids
+    # here; they are indexed later, a slice per transaction (by the window in
+    # the background), and searched by reading their text until then
+    # (storage/sqlite/fulltext.py). Rows are id ranges.
     if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'documents_fts'").fetchone():
         return  # no index (a SQLite without trigram FTS5): nothing is ever pending
     db.execute("CREATE TABLE fulltext_pending (first INTEGER NOT NULL, last INTEGER NOT NULL, "

@@ -314,9 +314,10 @@ class Unit:
         trigger (row by row it cost an import four times the rest). As the
         block ends they are indexed in one statement if they are few
         (`fulltext.INDEX_AT_ONCE`), else their ids are recorded as pending,
-        to be indexed later (`index_pending`; searches read their text until
-        then). If the block fails, the trigger is made again and nothing is
-        recorded: the unit is being rolled back, documents and all."""
+        to be indexed later (`Project.index_pending_text`; searches read
+        their text until then). If the block fails, the trigger is made
+        again and nothing is recorded: the unit is being rolled back,
+        documents and all."""
         if not fulltext.has_index(self._conn):
             yield
             return
