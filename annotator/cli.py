@@ -17,7 +17,6 @@ import click
 
 from annotator import __version__
 from annotator.core.errors import AnnotatorError
-from annotator.core.feed import IdRanges
 from annotator.core.formats import EXPORT_FORMATS, FORMATS, Format, by_name
 from annotator.core.model import name_problem, normalize_name
 from annotator.core.paths import default_project_path, default_user, seeds_dir
@@ -440,33 +439,39 @@ def backup_command(settings: Settings, dest: Path) -> None:
                    "Give it more than once: documents containing every TEXT.")
 @click.pass_obj
 def list_command(settings: Settings, where: tuple[str, ...]) -> None:
-    """List the documents with each annotator's span count."""
+    """List the documents with each annotator's span count. Streamed: each
+    line is written as its row is read, so a million documents start at
+    once and nothing is held (the id column's width comes from the highest
+    id, known before the first row)."""
     with settings.open_existing() as project:
-        counts = project.span_counts()
-        summaries = project.document_summaries(
-            settings.user, ids=IdRanges.of(project.search_documents(where)) if any(where) else None)
-    if not summaries and any(where):
+        if any(where):
+            ids = project.search_documents(where)
+            rows = project.listing_rows(ids)
+            width = len(str(max(ids, default=0)))
+        else:
+            rows = project.listing_rows()
+            width = len(str(project.highest_document_id()))
+        out = _stdout()
+        encoding = getattr(out, "encoding", None) or "utf-8"
+        listed = escaped = False
+        try:
+            for doc_id, name, length, layers in rows:
+                spans = ", ".join(f"{who}: {n}" for who, n in layers) or "no spans"
+                line, changed = _terminal_safe(
+                    f"{doc_id:>{width}}  {_printable(name)}  ({length:,} characters; {_printable(spans)})",
+                    encoding)
+                escaped |= changed
+                listed = True
+                out.write(line + "\n")
+            out.flush()
+        except OSError as e:
+            _stdout_failed(e)
+    if not listed and any(where):
         click.echo(f"No document in {settings.db} contains {' and '.join(map(repr, where))}.", err=True)
         return
-    if not summaries:
+    if not listed:
         click.echo(f"No documents in {settings.db} yet; add some with `annotator import FILE`.", err=True)
         return
-    out = _stdout()
-    encoding = getattr(out, "encoding", None) or "utf-8"
-    width = max(len(str(s.id)) for s in summaries)
-    escaped = False
-    try:
-        for s in summaries:
-            layers = counts.get(s.id, {})
-            spans = ", ".join(f"{who}: {n}" for who, n in layers.items()) or "no spans"
-            line, changed = _terminal_safe(
-                f"{s.id:>{width}}  {_printable(s.name)}  ({s.length:,} characters; {_printable(spans)})",
-                encoding)
-            escaped |= changed
-            out.write(line + "\n")
-        out.flush()
-    except OSError as e:
-        _stdout_failed(e)
     if escaped:
         raise click.ClickException(
             f"some names hold characters this terminal's encoding ({encoding}) cannot show; they are "

@@ -198,7 +198,8 @@ def test_a_bad_task_is_refused_naming_the_file_line_and_task(tmp_path, task, mes
 @pytest.mark.parametrize("content, line, message", [
     ('{"data": {"text": "x"}}\n[', 2, "extra data after the tasks"),
     ('[\n' + GOOD + '\n' + GOOD + ']', 3, "expected ',' or ']'"),
-    ('[\n' + GOOD + ',\n{"id": 2, "data": {"text": "x"}\n', 4, "malformed JSON"),
+    # cut short: named at the line the cut task starts on
+    ('[\n' + GOOD + ',\n{"id": 2, "data": {"text": "x"}\n', 3, "malformed JSON: the file ends inside this task"),
     ('"tasks"', 1, "expected a JSON array of Label Studio tasks"),
     ('[]', None, "holds no tasks"),
     ('  \n', None, "the file is empty"),

@@ -317,3 +317,61 @@ def test_reading_a_large_docbin_reports_progress_in_bytes_and_can_be_stopped(tmp
         raise Cancelled("stopped")
     with pytest.raises(Cancelled):
         list(spacy_docbin.read(tmp_path / "big.spacy", stop))
+
+
+# -- a DocBin's inflated size is bounded (a zip bomb) ---------------------------
+
+def test_a_docbin_inflating_past_the_bound_is_refused_and_one_at_the_bound_is_read(tmp_path, monkeypatch):
+    out = io.BytesIO()
+    spacy_docbin.write(iter([{"text": "Kim met Xi in Beijing. " * 200, "spans": [], "annotator": None,
+                              "meta": {"name": "a"}}]), out)
+    path = tmp_path / "corpus.spacy"
+    path.write_bytes(out.getvalue())
+    inflated = len(zlib.decompress(out.getvalue()))
+    monkeypatch.setattr(spacy_docbin, "_INFLATE_PIECE", 1000)  # the bound crossed inside a piece and between
+    monkeypatch.setattr(spacy_docbin, "MAX_INFLATED", inflated)
+    assert [d.name for d in formats.read_file(path)] == ["a"]
+    monkeypatch.setattr(spacy_docbin, "MAX_INFLATED", inflated - 1)
+    with pytest.raises(InputError) as caught:
+        formats.read_file(path)
+    assert caught.value.path == str(path)
+    assert f"inflates to more than {inflated - 1:,} bytes" in caught.value.message
+    assert "split it into smaller DocBins" in caught.value.message
+
+
+_BOMB_CHILD = """
+import sys, zlib
+from pathlib import Path
+from annotator.core.errors import InputError
+from annotator.core.formats import spacy_docbin
+
+def kb(field):
+    for line in open("/proc/self/status"):
+        if line.startswith(field):
+            return int(line.split()[1])
+
+path = Path(sys.argv[1])
+# 1 GiB and one byte of zeros: a 4.5 MB file, made a piece at a time.
+deflate, zeros = zlib.compressobj(1), bytes(1 << 24)
+with open(path, "wb") as f:
+    for _ in range(64):
+        f.write(deflate.compress(zeros))
+    f.write(deflate.compress(b"\\0") + deflate.flush())
+import spacy.tokens  # loaded before measuring: the bomb's cost is what is measured
+before = kb("VmRSS:")
+try:
+    list(spacy_docbin.read(path))
+except InputError as e:
+    print(kb("VmHWM:") - before, e.message)
+"""
+
+
+@pytest.mark.timeout(120)
+def test_a_zip_bomb_is_refused_before_it_is_inflated(tmp_path):
+    import subprocess
+    out = subprocess.run([sys.executable, "-c", _BOMB_CHILD, str(tmp_path / "bomb.spacy")], check=True,
+                         capture_output=True, text=True, timeout=110).stdout
+    growth_kb, message = out.split(" ", 1)
+    assert message.startswith("inflates to more than 1 GiB")
+    # Inflated by spaCy (zlib.decompress, whole) the peak would grow by 1 GiB.
+    assert int(growth_kb) < 64 * 1024, f"the peak grew by {int(growth_kb) / 1024:.0f} MB"

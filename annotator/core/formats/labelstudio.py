@@ -29,8 +29,12 @@ Read:
   `labelstudio:ID` from the task id, else `FILE-STEM:N` for the N-th task;
   the meta is the task's "meta", then `data.meta`, then any other `data`
   fields;
+- the file is read a task at a time (json_array.py): memory is bounded by
+  the largest task, not the file;
 - a bad task is reported at the line where it starts (an export is often a
-  single line, so the message also names the task's position and id).
+  single line, so the message also names the task's position and id);
+  malformed JSON at its line and column; a file cut short names the line
+  the cut task starts on.
 Offsets count code points (Python string indices). Label Studio has counted
 code points since 2022 (label-studio-frontend PR #308; its end-to-end test
 "NER - Emoji - Text" expects "test" in "🐱 Warning: This is a test text" at
@@ -51,21 +55,18 @@ is marked `ground_truth`. Results use `from_name` "label" and `to_name`
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Iterator
 
 from annotator.core.errors import AnnotatorError, InputError
+from annotator.core.formats import json_array
 from annotator.core.formats.document import ParsedDocument, ParsedSpan, Problems, by_document, streamed
-from annotator.core.formats.json_checks import (DECODER, ENCODER, MAX_ERRORS_PER_FILE, Unstorable, check_meta,
-                                                checked_span, given_name, json_kind)
+from annotator.core.formats.json_checks import (ENCODER, MAX_ERRORS_PER_FILE, check_meta, checked_span, given_name,
+                                                json_kind)
 from annotator.core.layers import GOLD_NAME
 from annotator.core.model import (MAX_NOTE_LENGTH, document_name_problem, name_problem, normalize_name, shown,
                                   unpaired_surrogate)
-from annotator.core.textio import decode_utf8, read_bytes
-
-_WHITESPACE = re.compile(r"[ \t\n\r]*")  # JSON's own whitespace
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 PROGRESS_TASKS = 500  # tasks between two progress reports
 
@@ -82,18 +83,18 @@ def sniff(head: bytes) -> bool:
 
 def read(path: Path, progress: Callable[[int, int], None] | None = None,
          problems: Problems | None = None) -> Iterator[ParsedDocument]:
-    """Each task's documents as its task is decoded (the file's text is held
-    whole: a JSON array has no line to split on); a bad task goes to
-    `problems` (see document.Problems), malformed JSON ends the reading."""
+    """Each task's documents as its task is decoded: the file is read a
+    chunk at a time (json_array.py), holding one task, not the file. A bad
+    task goes to `problems` (see document.Problems); malformed JSON, or a
+    file cut short, ends the reading."""
     return streamed(lambda found: _read(path, progress, found), problems)
 
 
 def _read(path: Path, progress, problems: Problems) -> Iterator[ParsedDocument]:
-    text = decode_utf8(read_bytes(path), path)
     bad = found = 0
-    for index, (task, line, done) in enumerate(_tasks(text, path)):
+    for index, (task, line, done, total) in enumerate(json_array.elements(path)):
         if progress is not None and index % PROGRESS_TASKS == 0:
-            progress(done, len(text))
+            progress(done, total)
         try:
             documents = _parse_task(task, index, line, path)
         except InputError as e:
@@ -108,65 +109,6 @@ def _read(path: Path, progress, problems: Problems) -> Iterator[ParsedDocument]:
         yield from documents
     if not found and not bad:
         raise InputError(path, None, "the file holds no tasks (it is an empty list)")
-
-
-def _tasks(text: str, path: Path):
-    """(task, line where it starts, characters read) for each element of the top-level array
-    (or the one task of a file holding a single object), decoded one by one
-    so each is found by its line."""
-    line, counted = 1, 0
-
-    def line_at(pos: int) -> int:
-        nonlocal line, counted
-        line += text.count("\n", counted, pos)
-        counted = pos
-        return line
-
-    def decode(pos: int, number: int):
-        where = f"task {number}: "
-        try:
-            return DECODER.raw_decode(text, pos)
-        except json.JSONDecodeError as e:
-            raise InputError(path, e.lineno, f"{where}malformed JSON: {e.msg} (column {e.colno})") from None
-        except RecursionError:
-            raise InputError(path, line_at(pos), f"{where}malformed JSON: nested too deeply") from None
-        except Unstorable as e:
-            raise InputError(path, line_at(pos), where + str(e)) from None
-        except ValueError:  # int() refuses numbers of more than 4300 digits
-            raise InputError(path, line_at(pos), f"{where}malformed JSON: a number has too many digits") from None
-
-    pos = _WHITESPACE.match(text).end()
-    if pos == len(text):
-        raise InputError(path, None, "the file is empty")
-    if text[pos] == "{":
-        first = line_at(pos)
-        task, pos = decode(pos, 1)
-        yield task, first, pos
-    else:
-        if text[pos] != "[":
-            raise InputError(path, line_at(pos), "expected a JSON array of Label Studio tasks, "
-                                                 f"found {shown(text[pos:pos + 20])}")
-        pos = _WHITESPACE.match(text, pos + 1).end()
-        if text.startswith("]", pos):
-            pos += 1
-        else:
-            number = 0
-            while True:
-                start = pos
-                number += 1
-                task, pos = decode(pos, number)
-                yield task, line_at(start), pos
-                pos = _WHITESPACE.match(text, pos).end()
-                if text.startswith(",", pos):
-                    pos = _WHITESPACE.match(text, pos + 1).end()
-                elif text.startswith("]", pos):
-                    pos += 1
-                    break
-                else:
-                    raise InputError(path, line_at(pos), "malformed JSON: expected ',' or ']' after a task")
-    pos = _WHITESPACE.match(text, pos).end()
-    if pos != len(text):
-        raise InputError(path, line_at(pos), "malformed JSON: extra data after the tasks")
 
 
 def _parse_task(task: Any, index: int, line: int, path: Path) -> list[ParsedDocument]:

@@ -43,7 +43,7 @@ from annotator.core.errors import AnnotatorError, InputError
 from annotator.core.formats.document import ParsedDocument, ParsedSpan, Problems, by_document, streamed
 from annotator.core.model import (MAX_NOTE_LENGTH, document_name_problem, name_problem, normalize_name,
                                   offsets_problem, shown, unpaired_surrogate)
-from annotator.core.textio import read_bytes
+from annotator.core.textio import MAX_FILE_BYTES, read_bytes
 
 INSTALL_HINT = "pip install 'annotator[spacy]'"
 OWNER, META, SPANS = "annotator_owner", "annotator_meta", "annotator_spans"
@@ -58,6 +58,10 @@ FALLBACK_LANG = "xx"
 _LANG_CODE = re.compile(r"[a-z]{2,3}")
 MAX_ERRORS_PER_FILE = 20
 PROGRESS_DOCS = 500
+# A DocBin is one zlib blob that spaCy inflates whole: its inflated size is
+# bounded like a text file's (textio's bound), before anything is inflated.
+MAX_INFLATED = MAX_FILE_BYTES
+_INFLATE_PIECE = 1 << 20
 
 
 def _spacy(path: Path | None = None):
@@ -204,7 +208,8 @@ def _report(report, documents: int, docs: int, misaligned: int, not_entities: in
 def read(path: Path, progress: Callable[[int, int], None] | None = None,
          problems: Problems | None = None) -> Iterator[ParsedDocument]:
     """Every Doc of the DocBin at `path`, one at a time (the DocBin itself is
-    one compressed blob, read whole). A bad Doc goes to `problems` (see
+    one compressed blob, read whole: one inflating past MAX_INFLATED is
+    refused before it is inflated). A bad Doc goes to `problems` (see
     document.Problems). `progress(bytes, total)` is told how far it got
     (Docs read, as a share of the file) every PROGRESS_DOCS."""
     return streamed(lambda found: _read(path, progress, found), problems)
@@ -215,6 +220,7 @@ def _read(path: Path, progress, problems: Problems) -> Iterator[ParsedDocument]:
     from spacy.tokens import DocBin
 
     data = read_bytes(path)
+    _check_inflated_size(data, path)
     try:
         docbin = DocBin().from_bytes(data)
     except Exception as e:  # zlib, msgpack or shape errors: anything but a DocBin
@@ -249,6 +255,34 @@ def _read(path: Path, progress, problems: Problems) -> Iterator[ParsedDocument]:
             return
     if not found and not bad:
         raise InputError(path, None, "the file holds no documents")
+
+
+def _check_inflated_size(data: bytes, path: Path) -> None:
+    """Refuse a DocBin whose data inflates past MAX_INFLATED, before spaCy
+    inflates it whole (DocBin.from_bytes is one zlib.decompress): a 1 MB
+    file of zeros inflates to 1 GiB. Counted by inflating a piece at a
+    time and dropping each (about 0.8 s a GiB, 2 cores); data zlib cannot
+    read is left to from_bytes to refuse, with its message."""
+    inflate = zlib.decompressobj()
+    size = 0
+    rest = data
+    try:
+        while True:
+            piece = inflate.decompress(rest, _INFLATE_PIECE)
+            size += len(piece)
+            if size > MAX_INFLATED:
+                raise InputError(path, None, f"inflates to more than {_bytes(MAX_INFLATED)} (a DocBin is "
+                                             f"compressed; annotator reads at most {_bytes(MAX_INFLATED)} of "
+                                             "its data, held whole); split it into smaller DocBins")
+            rest = inflate.unconsumed_tail
+            if inflate.eof or not (rest or piece):
+                return
+    except zlib.error:
+        return
+
+
+def _bytes(n: int) -> str:
+    return f"{n / (1 << 30):g} GiB" if n >= 1 << 30 else f"{n:,} bytes"
 
 
 def _why(e: Exception) -> str:

@@ -33,6 +33,21 @@ _BY_NAME = " ORDER BY d.name, d.id"
 _ALL_SUMMARIES = _SUMMARIES + _BY_NAME
 _SUMMARIES_BETWEEN = _SUMMARIES + "AND d.id BETWEEN ? AND ?" + _BY_NAME
 
+# `annotator list`, streamed (Reads.listing_rows): names and ids from the
+# (name, text_sha256) index in name order, with only ties by id sorted, so
+# the first row comes at once at a million documents; lengths from
+# `documents_length` (the row's length is stored after its text); every
+# layer's span count from `layer_counts`, in annotator order (its key).
+_LISTING_COLUMNS = """
+    SELECT d.id, d.name,
+           (SELECT l.length FROM documents l INDEXED BY documents_length WHERE l.id = d.id),
+           (SELECT json_group_array(json_array(c.annotator, c.spans)) FROM
+               (SELECT annotator, spans FROM layer_counts WHERE doc_id = d.id AND spans > 0
+                ORDER BY annotator) c)"""
+_LISTING = _LISTING_COLUMNS + " FROM documents d ORDER BY d.name, d.id"
+_LISTING_OF = (_LISTING_COLUMNS + " FROM json_each(?) j JOIN documents d ON d.id = j.value ORDER BY j.key")
+_LISTING_CHUNK = 500  # ids looked up per statement when listing given documents
+
 # Review status per document (core/review.py), from the (doc_id, ...)
 # indexes of decisions and spans: no span or decision is read whole.
 _HAS_REVIEW = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'review_decisions'"
@@ -135,6 +150,25 @@ class Reads:
     def document_rows(self, annotator: str, ids: list[int]) -> list[DocumentSummary]:
         """The list rows of these documents (those that exist), in that order."""
         return document_list.summaries(self.conn, annotator, list(ids))
+
+    @reading
+    def listing_rows(self, ids: Iterable[int] | None = None) -> Iterator[tuple[int, str, int, list]]:
+        """(id, name, length, [(annotator, spans), ...]) of every document,
+        by name (ties by id), streamed: the first row comes before the rest
+        are read, and nothing is held (`annotator list` at a million
+        documents). Layers without spans are left out. With `ids`, those
+        documents (the ones that exist) in the order given."""
+        if ids is None:
+            return _listing(_rows(self, self.conn.execute(_LISTING)))
+        return _listing(self._listing_of(list(ids)))
+
+    def _listing_of(self, ids: list[int]) -> Iterator[tuple]:
+        for at in range(0, len(ids), _LISTING_CHUNK):
+            yield from _rows(self, self._listing_chunk(json.dumps(ids[at:at + _LISTING_CHUNK])))
+
+    @reading
+    def _listing_chunk(self, ids_json: str) -> sqlite3.Cursor:
+        return self.conn.execute(_LISTING_OF, (ids_json,))
 
     @reading
     def span_counts(self) -> dict[int, dict[str, int]]:
@@ -366,6 +400,11 @@ class Reads:
         # The names go in as one JSON array: one literal statement for any number of them.
         spans = self.conn.execute(_LAYER_ROWS, (json.dumps(list(annotators)),))
         return _rows(self, spans)
+
+
+def _listing(rows: Iterator[tuple]) -> Iterator[tuple[int, str, int, list]]:
+    for doc_id, name, length, layers in rows:
+        yield doc_id, name, length, [tuple(layer) for layer in json.loads(layers)]
 
 
 def _rows(project, cursor) -> Iterator[tuple]:
