@@ -115,6 +115,8 @@ def test_the_filter_sorts_and_places_are_index_walks(small):
         "status page": plan(small, document_list._STAGE_SOME_DESC, ("alice", 200, 0)),
         "status place": plan(small, document_list._STAGE_SOME_BEFORE, ("alice", 1, 5)),
         "started before": plan(small, document_list._STAGE_SOME_BEFORE_ID, ("alice", 5)),
+        "annotated": plan(small, document_list._SPANS_COUNT, ("alice",)),
+        "started": plan(small, document_list._STAGE_COUNT, ("alice",)),
     }
     # "contains" reads the name index whole: names only, never a text
     assert "SCAN documents USING COVERING INDEX documents_by_name" in plans["filter page"]
@@ -128,6 +130,9 @@ def test_the_filter_sorts_and_places_are_index_walks(small):
     assert "document_status_by_stage" in plans["status page"]
     assert "document_status_by_stage" in plans["status place"]
     assert "document_status_started" in plans["started before"]
+    # the counts kept per connection: covering walks with nothing tested per entry
+    assert "COVERING INDEX layer_counts_by_spans (annotator=?)" in plans["annotated"]
+    assert "COVERING INDEX document_status_by_stage (annotator=?)" in plans["started"]
     for name, text in plans.items():
         assert "TEMP B-TREE" not in text, (name, text)
         assert "SCAN documents USING" in text or "SCAN documents" not in text, (name, text)
@@ -202,3 +207,14 @@ def test_pages_and_places_follow_a_change_made_here_or_by_another_program(fresh,
     with Project.open(project_path) as other:  # another program
         ops.add_span(other, untouched[1], "alice", "date", 0, 4)
     _pages_agree(fresh, query)
+
+
+def test_a_layer_whose_spans_were_all_removed_sorts_among_the_documents_without(fresh):
+    """Its layer_counts row stays, at 0: it is not an annotated document."""
+    doc = next(d for d in fresh.document_summaries("alice") if d.span_count > 0)
+    for span in fresh.spans(doc.id, "alice"):
+        ops.remove_span(fresh, span.id)
+    assert fresh.conn.execute("SELECT spans FROM layer_counts WHERE doc_id = ? AND annotator = 'alice'",
+                              (doc.id,)).fetchone() == (0,)
+    for descending in (False, True):
+        _pages_agree(fresh, DocumentQuery("spans", descending))

@@ -77,7 +77,8 @@ CREATE_INSERT_TRIGGER = """
         CREATE TRIGGER documents_fts_insert AFTER INSERT ON documents BEGIN
             INSERT INTO documents_fts (rowid, text) VALUES (new.id, new.text || char(1, 1));
         END"""
-INDEX_DOCUMENTS_AFTER = "INSERT INTO documents_fts (rowid, text) SELECT id, text || char(1, 1) FROM documents WHERE id > ?"
+INDEX_DOCUMENTS_BETWEEN = ("INSERT INTO documents_fts (rowid, text) SELECT id, text || char(1, 1) FROM documents "
+                           "WHERE id BETWEEN ? AND ?")
 # Below this many documents an import indexes its text at once (well under a
 # second); from it on, the text waits in fulltext_pending.
 INDEX_AT_ONCE = 2_000

@@ -359,3 +359,39 @@ def apply(conn: sqlite3.Connection) -> None:
     from sqlite_utils import Database
 
     migrations().apply(Database(conn))
+
+
+@_migration("0013_document_names")
+def _document_names(db: Database) -> None:
+    # The document list's name filter ("contains", storage/sqlite/document_list.py)
+    # through an index: FTS5 trigrams of each name as SQLite's lower() makes
+    # it (ASCII letters only, LIKE's own case folding), the tokenizer told
+    # not to fold anything more (case_sensitive 1), so the index agrees with
+    # LIKE exactly. detail=full keeps each trigram's position: a filter of 3+
+    # characters is a phrase of its trigrams, which matches exactly the names
+    # that contain it (no candidate to check). The lowered names are kept in
+    # the index's own table: sorted, they are the list's NOCASE order, so the
+    # matches are sorted there without a read of each document's row (1M
+    # names of ~16 characters: +65 MB, 3 s to build). Triggers keep it
+    # current in the writer's transaction, whoever writes. A SQLite without
+    # FTS5 or trigram gets no index: the filter walks the name index instead,
+    # as before, and nothing else changes.
+    try:
+        db.execute("CREATE VIRTUAL TABLE document_names USING fts5(name, columnsize=0, "
+                   "tokenize='trigram case_sensitive 1', detail='full')")
+    except sqlite3.OperationalError:
+        return
+    db.execute("INSERT INTO document_names (rowid, name) SELECT id, lower(name) FROM documents")
+    db.execute("""
+        CREATE TRIGGER document_names_insert AFTER INSERT ON documents BEGIN
+            INSERT INTO document_names (rowid, name) VALUES (new.id, lower(new.name));
+        END""")
+    db.execute("""
+        CREATE TRIGGER document_names_delete AFTER DELETE ON documents BEGIN
+            DELETE FROM document_names WHERE rowid = old.id;
+        END""")
+    db.execute("""
+        CREATE TRIGGER document_names_update AFTER UPDATE OF id, name ON documents BEGIN
+            DELETE FROM document_names WHERE rowid = old.id;
+            INSERT INTO document_names (rowid, name) VALUES (new.id, lower(new.name));
+        END""")

@@ -18,9 +18,9 @@ from typing import Iterable, Iterator
 
 from annotator.core.changes import Decision
 from annotator.core.model import Label, Span
-from annotator.core.storage.sqlite import fulltext
+from annotator.core.storage.sqlite import document_list, fulltext
 from annotator.core.storage.sqlite.fulltext import (ADD_PENDING, CREATE_INSERT_TRIGGER, DROP_INSERT_TRIGGER,
-                                                     HAS_INSERT_TRIGGER, HAS_PENDING_TABLE, INDEX_DOCUMENTS_AFTER)
+                                                     HAS_INSERT_TRIGGER, HAS_PENDING_TABLE, INDEX_DOCUMENTS_BETWEEN)
 
 SPAN_COLUMNS = 'start, "end", label, annotator, doc_id, id'
 # Span(...) without its Python-level __new__ (50,000 spans read: 16 -> 12 ms;
@@ -315,32 +315,34 @@ class Unit:
         block ends they are indexed in one statement if they are few
         (`fulltext.INDEX_AT_ONCE`), else their ids are recorded as pending,
         to be indexed later (`Project.index_pending_text`; searches read
-        their text until then). If the block fails, the trigger is made
-        again and nothing is recorded: the unit is being rolled back,
-        documents and all."""
-        if not fulltext.has_index(self._conn):
-            yield
-            return
-        after = self.last_document_id()
-        self._conn.execute(DROP_INSERT_TRIGGER)
-        try:
-            yield
-        except BaseException:
-            # SQLite may have rolled the transaction back itself (a full
-            # disk), DROP TRIGGER with it: make it again only if it is gone,
-            # and never let doing so hide the error on its way out.
+        their text until then). Their names go into the name filter's index
+        in one statement at the end too (`document_list.deferring_name_index`).
+        If the block fails, the trigger is made again and nothing is
+        recorded: the unit is being rolled back, documents and all."""
+        with document_list.deferring_name_index(self._conn):
+            if not fulltext.has_index(self._conn):
+                yield
+                return
+            after = self.last_document_id()
+            self._conn.execute(DROP_INSERT_TRIGGER)
             try:
-                if self._conn.execute(HAS_INSERT_TRIGGER).fetchone() is None:
-                    self._conn.execute(CREATE_INSERT_TRIGGER)
-            except sqlite3.Error:
-                pass
-            raise
-        last = self.last_document_id()
-        if last - after >= fulltext.INDEX_AT_ONCE and self._conn.execute(HAS_PENDING_TABLE).fetchone():
-            self._conn.execute(ADD_PENDING, (after + 1, last))
-        elif last > after:
-            self._conn.execute(INDEX_DOCUMENTS_AFTER, (after,))
-        self._conn.execute(CREATE_INSERT_TRIGGER)
+                yield
+            except BaseException:
+                # SQLite may have rolled the transaction back itself (a full
+                # disk), DROP TRIGGER with it: make it again only if it is gone,
+                # and never let doing so hide the error on its way out.
+                try:
+                    if self._conn.execute(HAS_INSERT_TRIGGER).fetchone() is None:
+                        self._conn.execute(CREATE_INSERT_TRIGGER)
+                except sqlite3.Error:
+                    pass
+                raise
+            last = self.last_document_id()
+            if last - after >= fulltext.INDEX_AT_ONCE and self._conn.execute(HAS_PENDING_TABLE).fetchone():
+                self._conn.execute(ADD_PENDING, (after + 1, last))
+            elif last > after:
+                self._conn.execute(INDEX_DOCUMENTS_BETWEEN, (after + 1, last))
+            self._conn.execute(CREATE_INSERT_TRIGGER)
 
     def index_text_slice(self, most: int) -> int:
         """Add up to `most` pending documents' text to the full-text index;
