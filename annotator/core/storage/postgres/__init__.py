@@ -1,0 +1,14 @@
+"""Projects on a PostgreSQL server (issue 16): one project is one database.
+
+`url.py` tells a server URL from a file path and shows one without its
+password (no driver needed); `connect.py` opens connections through
+psycopg 3, the optional extra `annotator[postgres]`; `migrations.py` the
+schema and its row-level security; `security.py` the project's roles and
+grants; `admin.py` `init_server`, `add_user` and `users`.
+
+Only this package imports psycopg (import-linter).
+"""
+
+from annotator.core.storage.postgres.url import is_server_url, redact_url
+
+__all__ = ["is_server_url", "redact_url"]
