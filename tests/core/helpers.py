@@ -117,3 +117,32 @@ def awkward_text_and_spans():
         return text, sorted(spans)
 
     return text_and_spans()
+
+
+# Review: three annotators on the sample article, with known agreements and
+# conflicts (tests/core/test_review.py and tests/gui/test_review_window.py).
+REVIEW_ANNOTATORS = ("alice", "bob", "carol")
+# (what, label, who): a phrase of the sample article, tagged exactly so by `who`.
+REVIEW_TAGS = [
+    ("Xi Jinping", "actor", REVIEW_ANNOTATORS),                   # agreed by all
+    ("Communist Party of China", "organisation", REVIEW_ANNOTATORS),  # agreed by all
+    ("Kim Jong-un", "actor", ("alice", "bob")),                   # agreed by some
+    ("July 11, 1961", "date", ("alice", "carol")),                # conflict: bob says "July 11"
+    ("July 11", "date", ("bob",)),
+    ("Song Tao", "actor", ("alice",)),                            # conflict: bob says organisation
+    ("Song Tao", "organisation", ("bob",)),
+]
+
+
+def tag_for_review(project) -> tuple[int, str]:
+    """Tag the sample article (the project's one document) as REVIEW_TAGS
+    says; returns its id and text."""
+    from annotator.core import ops
+
+    (doc,) = project.document_summaries("anyone")
+    text = project.document(doc.id).text
+    for phrase, label, who in REVIEW_TAGS:
+        start = text.index(phrase)
+        for name in who:
+            ops.tag_span(project, doc.id, name, label, start, start + len(phrase))
+    return doc.id, text

@@ -18,36 +18,22 @@ from annotator.core.model import Span
 from annotator.core.paths import seeds_dir
 from annotator.core.review import AGREED_ALL, AGREED_SOME, CONFLICT, candidates
 from annotator.core.storage import Project
+from tests.core.helpers import REVIEW_ANNOTATORS, tag_for_review
 
-ANNOTATORS = ("alice", "bob", "carol")
-# (what, label, who): a phrase of the sample article, tagged exactly so by `who`.
-TAGS = [
-    ("Xi Jinping", "actor", ANNOTATORS),                          # agreed by all
-    ("Communist Party of China", "organisation", ANNOTATORS),     # agreed by all
-    ("Kim Jong-un", "actor", ("alice", "bob")),                   # agreed by some
-    ("July 11, 1961", "date", ("alice", "carol")),                # conflict: bob says "July 11"
-    ("July 11", "date", ("bob",)),
-    ("Song Tao", "actor", ("alice",)),                            # conflict: bob says organisation
-    ("Song Tao", "organisation", ("bob",)),
-]
+ANNOTATORS = REVIEW_ANNOTATORS
 
 
 @pytest.fixture
 def article(project_path):
     """The sample article, tagged by three annotators; yields (project, doc_id, where)."""
     with Project.open(project_path, seeds=seeds_dir()) as project:
-        (doc,) = project.document_summaries("anyone")
-        text = project.document(doc.id).text
-        for phrase, label, who in TAGS:
-            start = text.index(phrase)
-            for name in who:
-                ops.tag_span(project, doc.id, name, label, start, start + len(phrase))
+        doc_id, text = tag_for_review(project)
 
         def where(phrase: str) -> tuple[int, int]:
             start = text.index(phrase)
             return start, start + len(phrase)
 
-        yield project, doc.id, where
+        yield project, doc_id, where
 
 
 def layers(project: Project, doc_id: int) -> dict[str, list[Span]]:

@@ -17,17 +17,9 @@ from annotator.core.review import AGREED_ALL, AGREED_SOME, CONFLICT
 from annotator.core.storage import Project
 from annotator.gui.file_commands import shortcuts_text
 from annotator.gui.review_style import CLASS_COLORS, FILL_ALPHA
+from tests.core.helpers import REVIEW_ANNOTATORS, tag_for_review
 
-ANNOTATORS = ("alice", "bob", "carol")
-TAGS = [
-    ("Xi Jinping", "actor", ANNOTATORS),                          # agreed by all
-    ("Communist Party of China", "organisation", ANNOTATORS),     # agreed by all
-    ("Kim Jong-un", "actor", ("alice", "bob")),                   # agreed by some
-    ("July 11, 1961", "date", ("alice", "carol")),                # conflict: bob says "July 11"
-    ("July 11", "date", ("bob",)),
-    ("Song Tao", "actor", ("alice",)),                            # conflict: bob says organisation
-    ("Song Tao", "organisation", ("bob",)),
-]
+ANNOTATORS = REVIEW_ANNOTATORS
 ALT, CTRL, SHIFT = (Qt.KeyboardModifier.AltModifier, Qt.KeyboardModifier.ControlModifier,
                     Qt.KeyboardModifier.ShiftModifier)
 
@@ -35,13 +27,8 @@ ALT, CTRL, SHIFT = (Qt.KeyboardModifier.AltModifier, Qt.KeyboardModifier.Control
 @pytest.fixture
 def article(project_path):
     with Project.open(project_path, seeds=seeds_dir()) as project:
-        (doc,) = project.document_summaries("anyone")
-        text = project.document(doc.id).text
-        for phrase, label, who in TAGS:
-            start = text.index(phrase)
-            for name in who:
-                ops.tag_span(project, doc.id, name, label, start, start + len(phrase))
-        yield project, doc.id, text
+        doc_id, text = tag_for_review(project)
+        yield project, doc_id, text
 
 
 def where(text: str, phrase: str) -> tuple[int, int]:
