@@ -43,8 +43,8 @@ from typing import Callable, Iterable
 
 from annotator.core import files, ops
 from annotator.core.errors import AnnotatorError, ProjectError
-from annotator.core.model import (DOCUMENT_STATUSES, document_name_problem, name_problem, offsets_problem,
-                                  shown, text_digest)
+from annotator.core.model import (DOCUMENT_STATUSES, MAX_NOTE_LENGTH, Span, document_name_problem, name_problem,
+                                  offsets_problem, shown, text_digest)
 from annotator.core.storage import Project, open_read_only
 from annotator.core.storage.interface import UnitOfWork
 
@@ -110,21 +110,29 @@ class MergeResult:
     statuses_set: int = 0
     labels_added: tuple[str, ...] = ()
     resolved: tuple[Clash, ...] = ()  # clashes settled by `prefer`
+    notes_added: int = 0
+    notes_kept: int = 0  # a span here had a note of its own, kept instead of the incoming one
 
     @property
     def changed(self) -> bool:
         return bool(self.documents_added or self.layers_added or self.layers_replaced
-                    or self.statuses_set or self.labels_added)
+                    or self.statuses_set or self.labels_added or self.notes_added)
 
     def summary(self) -> str:
         """The counts in one plain sentence (the CLI and the window show it)."""
         if not self.changed:
-            return "nothing to change (everything in them is here already)."
+            kept = (f" ({_count(self.notes_kept, 'note')} here kept: the files hold different ones)"
+                    if self.notes_kept else "")
+            return f"nothing to change (everything in them is here already){kept}."
         parts = [_count(self.documents_added, "document") + " added",
                  f"{_count(self.layers_added, 'layer')} added, {self.layers_replaced} replaced",
                  f"{_count(self.spans_added, 'span')} added, {self.spans_removed} removed"]
         if self.statuses_set:
             parts.append(_count(self.statuses_set, "status", "statuses") + " set")
+        if self.notes_added:
+            parts.append(_count(self.notes_added, "note") + " added")
+        if self.notes_kept:
+            parts.append(f"{_count(self.notes_kept, 'note')} here kept (the files hold different ones)")
         if self.labels_added:
             parts.append(f"new labels: {', '.join(self.labels_added)}")
         if self.resolved:
@@ -145,6 +153,8 @@ class _Source:
     layers: dict[tuple[DocKey, str], LayerState] = field(default_factory=dict)
     annotators: set[str] = field(default_factory=set)
     documents: list[DocKey] = field(default_factory=list)
+    # {(document, annotator): {span: its note}}: notes travel with their spans
+    notes: dict[tuple[DocKey, str], dict[SpanKey, str]] = field(default_factory=dict)
 
 
 def merge_projects(project: Project, paths: Iterable[str | os.PathLike], *, prefer: str | None = None,
@@ -222,6 +232,14 @@ def _read_source(project: Project, other: Project, name: str, here: set[DocKey],
         if problem:
             raise ProjectError(f"{name}: a span of {shown(annotator)} in document {doc_id}: {problem}; "
                                "the file is damaged, nothing was merged")
+    for doc_id, annotator, start, end, label, note in other.span_note_rows():
+        if (doc_id, annotator) in returned or doc_id not in keys:
+            continue
+        if not isinstance(note, str) or len(note) > MAX_NOTE_LENGTH:
+            raise ProjectError(f"{name}: a note of {shown(annotator)} in document {doc_id} is not text of "
+                               f"at most {MAX_NOTE_LENGTH:,} characters; the file is damaged, nothing was merged")
+        if note:
+            source.notes.setdefault((keys[doc_id], annotator), {})[(start, end, label)] = note
     statuses = {(doc_id, annotator): status for doc_id, annotator, status in other.all_statuses()
                 if doc_id in keys}
     checked: set[tuple[str, str]] = set()  # each name once (100,000 spans, a few labels)
@@ -255,6 +273,8 @@ class _Counts:
     spans_added: int = 0
     spans_removed: int = 0
     statuses_set: int = 0
+    notes_added: int = 0
+    notes_kept: int = 0
 
 
 def _merge(unit: UnitOfWork, sources: list[_Source], texts: dict, prefer: str | None,
@@ -275,9 +295,11 @@ def _merge(unit: UnitOfWork, sources: list[_Source], texts: dict, prefer: str | 
         else:  # here when the files were read, gone now: documents are never removed
             raise ProjectError("the project changed while the files were read; nothing was merged, "
                                "try again")
+    key_of = {doc_id: key for key, doc_id in doc_ids.items()}
     names = {doc_id: key[0] for key, doc_id in doc_ids.items()}
     merged = unit.merged_layers()
     plan, clashes, resolved = [], [], []
+    noted: list[tuple[int, str, dict[SpanKey, str]]] = []  # notes of the layers taken or equal
 
     def clash(annotator: str, doc_id: int, why: str) -> bool:
         """Note a clash; whether the incoming layer is to be taken."""
@@ -298,7 +320,10 @@ def _merge(unit: UnitOfWork, sources: list[_Source], texts: dict, prefer: str | 
         local_spans = unit.layer(doc_id, annotator)
         local = LayerState(frozenset((s.start, s.end, s.label) for s in local_spans),
                            unit.status(doc_id, annotator) or _NEW)
+        notes = source.notes.get((key_of[doc_id], annotator))
         if local == incoming:
+            if notes:
+                noted.append((doc_id, annotator, notes))
             continue
         record = merged.get((doc_id, annotator))
         if record is None and incoming.empty:
@@ -313,13 +338,16 @@ def _merge(unit: UnitOfWork, sources: list[_Source], texts: dict, prefer: str | 
                                             f"{source.name} holds a different one"):
                 continue
         plan.append((doc_id, annotator, local_spans, local, incoming, source))
+        if notes:
+            noted.append((doc_id, annotator, notes))
     if clashes:
         raise MergeClash(clashes)
     labels_added = _add_labels(unit, plan)
     _apply(unit, plan, counts, now, progress)
+    _add_notes(unit, noted, counts)
     return MergeResult(tuple(s.name for s in sources), counts.documents_added, counts.documents_matched,
                        counts.layers_added, counts.layers_replaced, counts.spans_added, counts.spans_removed,
-                       counts.statuses_set, labels_added, tuple(resolved))
+                       counts.statuses_set, labels_added, tuple(resolved), counts.notes_added, counts.notes_kept)
 
 
 def _incoming(sources: list[_Source], doc_ids: dict[DocKey, int], merged: dict):
@@ -340,6 +368,23 @@ def _incoming(sources: list[_Source], doc_ids: dict[DocKey, int], merged: dict):
             if annotator in source.annotators and doc_id in ids:
                 yield doc_id, annotator, [(source, LayerState(frozenset()))]
                 break
+
+
+def _add_notes(unit: UnitOfWork, noted: list, counts: _Counts) -> None:
+    """Give the merged spans the notes they carry. A note is never lost: a
+    span here with a note of its own keeps it (a different incoming one is
+    counted, not written over); one without gets the incoming note."""
+    for doc_id, annotator, notes in noted:
+        for (start, end, label), note in notes.items():
+            span_id = unit.find_span(Span(start, end, label, annotator, doc_id))
+            if span_id is None:
+                continue  # (the layer was not taken after all)
+            here = unit.note(span_id)
+            if here is None:
+                unit.set_note(span_id, doc_id, note)
+                counts.notes_added += 1
+            elif here != note:
+                counts.notes_kept += 1
 
 
 def _add_labels(unit: UnitOfWork, plan: list) -> tuple[str, ...]:

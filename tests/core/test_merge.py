@@ -302,3 +302,39 @@ def test_a_file_with_bad_rows_is_refused_naming_it_not_crashing(alice, tmp_path,
     with pytest.raises(ProjectError, match=f"^{theirs}: .*nothing was merged"):
         merge(alice, theirs)
     assert snapshot(alice) == before
+
+
+def _notes(path: Path, annotator: str) -> dict[tuple, str]:
+    """{(document, start, end, label): note} of an annotator's spans, read past the code under test."""
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute('SELECT d.name, s.start, s."end", s.label, n.note FROM span_notes n '
+                            "JOIN spans s ON s.id = n.span_id JOIN documents d ON d.id = s.doc_id "
+                            "WHERE s.annotator = ?", (annotator,))
+        return {row[:4]: row[4] for row in rows}
+
+
+def _note_on(path: Path, annotator: str, document: str, start: int, note: str) -> None:
+    def write(p):
+        span = next(s for s in p.spans(doc_id(p, document), annotator) if s.start == start)
+        ops.set_note(p, span.id, note, annotator)
+    edit(path, write)
+
+
+def test_notes_come_with_their_spans_and_a_note_here_is_never_written_over(alice, bob):
+    _note_on(bob, "bob", "paris", 8, "Xi: the president, not the letter")
+    result = merge(alice, bob)
+    assert _notes(alice, "bob") == {("paris", 8, 10, "actor"): "Xi: the president, not the letter"}
+    assert result.notes_added == 1 and "1 note added" in result.summary()
+    assert not merge(alice, bob).changed  # again: nothing
+
+    # A note added later to a span already merged comes in on the next merge.
+    _note_on(bob, "bob", "bobs", 0, "Only")
+    result = merge(alice, bob)
+    assert result.notes_added == 1 and _notes(alice, "bob")[("bobs", 0, 4, "actor")] == "Only"
+
+    # Bob changes a note that was also changed here: ours stays, and the merge says so.
+    _note_on(alice, "bob", "paris", 8, "edited here")
+    _note_on(bob, "bob", "paris", 8, "edited by Bob")
+    result = merge(alice, bob, prefer="existing")
+    assert _notes(alice, "bob")[("paris", 8, 10, "actor")] == "edited here"
+    assert result.notes_kept == 1 and "1 note here kept" in result.summary()

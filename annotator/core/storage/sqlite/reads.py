@@ -351,6 +351,12 @@ class Reads:
                                  'ORDER BY doc_id, annotator, start, "end", label').fetchall()
 
     @reading
+    def span_note_rows(self) -> list[tuple[int, str, int, int, str, str]]:
+        """(doc_id, annotator, start, end, label, note) of every span with a note."""
+        return self.conn.execute('SELECT s.doc_id, s.annotator, s.start, s."end", s.label, n.note '
+                                 "FROM span_notes n JOIN spans s ON s.id = n.span_id").fetchall()
+
+    @reading
     def all_statuses(self) -> list[tuple[int, str, str]]:
         """(doc_id, annotator, status) of every status set."""
         return self.conn.execute(
