@@ -55,6 +55,11 @@ class ProjectBusy(ProjectError):
     not to wait for it (the window retries off its GUI thread)."""
 
 
+class ProjectUnsettled(ProjectBusy):
+    """The file kept changing while a write waited to begin (another program
+    busy with a long write): nothing was changed; trying later may work."""
+
+
 class ProjectDetached(ProjectError):
     """The project file was moved, replaced or lost its -wal file while open:
     writing on would corrupt or lose data, so nothing more is written."""

@@ -18,7 +18,7 @@ import threading
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
-from annotator.core.errors import AnnotatorError
+from annotator.core.errors import AnnotatorError, ProjectError
 from annotator.core.storage import Project
 from annotator.gui.label_panel import heading, muted, plain_label
 
@@ -86,7 +86,10 @@ class _Searcher(QObject):
                     ids = project.search_documents(query, limit=LIMIT)
                     rows = []
                     for doc_id in ids:
-                        doc = project.document(doc_id)
+                        try:
+                            doc = project.document(doc_id)
+                        except ProjectError:  # removed since (by another program): not found
+                            continue
                         rows.append((doc_id, doc.name, in_context(doc.text, query)))
                     self.found.emit(token, rows, "")
                 except AnnotatorError as e:

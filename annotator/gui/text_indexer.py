@@ -20,8 +20,9 @@ from annotator.core.storage import Project
 from annotator.gui.label_panel import plain_label
 
 # Documents per write: about 60 ms of the write lock on the bench machine
-# (5,000 documents of news a second), short enough that a tag waiting for it
-# is not felt.
+# for news articles (5,000 a second), short enough that a tag waiting for it
+# is not felt; long documents are sliced by their text as well
+# (fulltext.SLICE_CHARS, about 0.3 s).
 SLICE = 500
 PAUSE_S = 0.02  # between slices: the window's writes go first
 BUSY_PAUSE_S = 0.25  # another program is writing: try again after this
@@ -65,9 +66,10 @@ class TextIndexer(QObject):
             while left and not self._stop.is_set():
                 try:
                     left = project.index_pending_text(SLICE)
-                except ProjectBusy:
+                except ProjectBusy:  # (also a file another program's long write keeps changing)
                     self._stop.wait(BUSY_PAUSE_S)
                     continue
+                first = max(first, left)  # (another import added some meanwhile)
                 self.progressed.emit(left, first)
                 self._stop.wait(PAUSE_S)
             self.finished.emit("" if not left else "stopped")

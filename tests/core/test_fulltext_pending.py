@@ -124,3 +124,38 @@ def test_a_failed_import_leaves_nothing_pending(deferring, project, tmp_path):
     with pytest.raises(ImportRejected):
         import_files(project, [bad], annotator="ann")
     assert project.text_index_pending() == 0 and project.search_documents("narwhal") == []
+
+
+@pytest.mark.parametrize("query, limit", [("中文", None), ("中文", 3), ("walrus", None), ("text 中文", None)])
+def test_a_slice_indexed_in_the_middle_of_a_search_is_not_missed(deferring, project, project_path, monkeypatch,
+                                                                 query, limit):
+    """The window's indexer (another connection) may commit between the
+    search's read of the index and its read of the pending list: the search
+    reads both in one snapshot, so the slice's documents are not in neither."""
+    monkeypatch.setattr(fulltext, "_WALK", 0)  # (a limit: no first walk by name, as in a large project)
+    docs = {f"d{i:03d}": "plain text" + (" 中文 walrus" if i == 7 else "") for i in range(40)}
+    add(project, docs)
+    indexer = Project.open(project_path)
+    real = fulltext._pending_rows
+
+    def commit_in_between(conn):
+        indexer.index_pending_text(100)  # everything, committed now
+        return real(conn)
+
+    monkeypatch.setattr(fulltext, "_pending_rows", commit_in_between)
+    try:
+        assert names(project, project.search_documents(query, limit=limit)) == ["d007"]
+        assert indexer.text_index_pending() == 0  # (the slice did commit meanwhile)
+    finally:
+        indexer.close()
+
+
+def test_a_slice_is_bounded_by_its_text_not_only_its_documents(deferring, project, project_path, monkeypatch):
+    monkeypatch.setattr(fulltext, "SLICE_CHARS", 1_000)
+    add(project, {f"long-{i}": "x" * 600 + f" story {i}" for i in range(6)})
+    # 600+ characters each: a second one would pass 1,000, so one a slice
+    left = [project.index_pending_text(100)]
+    while left[-1]:
+        left.append(project.index_pending_text(100))
+    assert left == [5, 4, 3, 2, 1, 0]
+    assert names(project, project.search_documents("story 3")) == ["long-3"]

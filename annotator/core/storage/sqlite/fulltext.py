@@ -55,6 +55,7 @@ import itertools
 import json
 import operator
 import sqlite3
+from contextlib import contextmanager
 from typing import Iterable, Iterator
 
 SENTINEL = "\x01\x01"  # appended to every indexed text (see above); the migration's char(1, 1)
@@ -89,6 +90,11 @@ _FIRST_PENDING = "SELECT rowid, first, last FROM fulltext_pending ORDER BY first
 _INDEX_RANGE = ("INSERT INTO documents_fts (rowid, text) SELECT id, text || char(1, 1) FROM documents "
                 "WHERE id BETWEEN ? AND ?")
 _SHRINK_PENDING = "UPDATE fulltext_pending SET first = ? WHERE rowid = ?"
+# (the (id, length) index: no text is read to size a slice)
+_LENGTHS_BETWEEN = "SELECT id, length FROM documents INDEXED BY documents_length WHERE id BETWEEN ? AND ? ORDER BY id"
+# Text indexed per slice at most: about 0.3 s of the write lock (FTS5's
+# trigram indexing runs near 17 MB of text a second on the bench machine).
+SLICE_CHARS = 5_000_000
 _DROP_PENDING = "DELETE FROM fulltext_pending WHERE rowid = ?"
 _PENDING_ROWS = ("SELECT d.id, d.name, d.text, d.meta FROM fulltext_pending p "
                  "JOIN documents d ON d.id BETWEEN p.first AND p.last ORDER BY d.id")
@@ -112,6 +118,24 @@ _MATCHING_OR_PENDING_BY_NAME = (
     "SELECT id, name, text FROM documents WHERE +id IN "
     "(SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?) "
     "OR EXISTS (SELECT 1 FROM fulltext_pending WHERE id BETWEEN first AND last) ORDER BY name")
+
+
+# One search reads the index and the pending list in separate statements;
+# the window's indexer may commit a slice between them, whose documents would
+# then be in neither. Inside one read transaction they see the same state.
+_SNAPSHOT = "SAVEPOINT fulltext_search"
+_SNAPSHOT_END = "RELEASE fulltext_search"
+
+
+@contextmanager
+def one_snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """Every read inside sees the same committed state (a read transaction,
+    or a savepoint of the caller's)."""
+    conn.execute(_SNAPSHOT)
+    try:
+        yield
+    finally:
+        conn.execute(_SNAPSHOT_END)
 
 
 def wanted(text: str | Iterable[str]) -> tuple[str, ...]:
@@ -145,10 +169,11 @@ def pending_count(conn: sqlite3.Connection) -> int:
     return conn.execute(_PENDING_COUNT).fetchone()[0]
 
 
-def index_pending(conn: sqlite3.Connection, most: int) -> int:
+def index_pending(conn: sqlite3.Connection, most: int, most_chars: int | None = None) -> int:
     """Index the text of up to `most` pending documents, lowest ids first,
-    inside the caller's transaction; returns how many ids it took off the
-    pending list."""
+    inside the caller's transaction, and no more than `most_chars` of text
+    (but always one document: a slice holds the write lock, and 500 long
+    documents took 16 s); returns how many ids it took off the pending list."""
     if most <= 0 or not _has_pending_table(conn):
         return 0
     row = conn.execute(_FIRST_PENDING).fetchone()
@@ -156,6 +181,13 @@ def index_pending(conn: sqlite3.Connection, most: int) -> int:
         return 0
     rowid, first, last = row
     upto = min(last, first + most - 1)
+    most_chars = SLICE_CHARS if most_chars is None else most_chars
+    chars = 0
+    for doc_id, length in conn.execute(_LENGTHS_BETWEEN, (first, upto)):
+        chars += length
+        if chars > most_chars and doc_id > first:
+            upto = doc_id - 1
+            break
     # Shrink the range first: the update trigger would skip ids still listed.
     if upto == last:
         conn.execute(_DROP_PENDING, (rowid,))
@@ -211,7 +243,13 @@ def _usable(conn: sqlite3.Connection, texts: tuple[str, ...]) -> bool:
 
 def matching_rows(conn: sqlite3.Connection, texts: tuple[str, ...]) -> Iterator[tuple]:
     """(id, name, text, meta) of every document containing all of `texts`,
-    in id order, one at a time (an export holds one text at once)."""
+    in id order, one at a time (an export holds one text at once), all
+    read in one snapshot."""
+    with one_snapshot(conn):
+        yield from _matching_rows(conn, texts)
+
+
+def _matching_rows(conn: sqlite3.Connection, texts: tuple[str, ...]) -> Iterator[tuple]:
     folded = _fold(texts)
     if not texts:
         rows = conn.execute(_ALL)
@@ -238,7 +276,12 @@ def matching_rows(conn: sqlite3.Connection, texts: tuple[str, ...]) -> Iterator[
 
 def search(conn: sqlite3.Connection, texts: tuple[str, ...], limit: int | None) -> list[int]:
     """Ids of the documents containing all of `texts`, in name order (ties by
-    id); the first `limit` of them when given."""
+    id); the first `limit` of them when given. Read in one snapshot."""
+    with one_snapshot(conn):
+        return _search(conn, texts, limit)
+
+
+def _search(conn: sqlite3.Connection, texts: tuple[str, ...], limit: int | None) -> list[int]:
     if limit is not None and limit <= 0:
         return []
     if not texts:
@@ -261,7 +304,7 @@ def search(conn: sqlite3.Connection, texts: tuple[str, ...], limit: int | None) 
             if query is not None and conn.execute(_COUNT_MATCH, (query,)).fetchone()[0] > _FEW:
                 return _first_by_name(conn.execute(_MATCHING_BY_NAME, (query,)), folded, limit, None)[0]
     # Every match, read in id order (texts in storage order), then put in name order.
-    ids = [row[0] for row in matching_rows(conn, texts)]
+    ids = [row[0] for row in _matching_rows(conn, texts)]
     ordered = [i for (i,) in conn.execute(_NAMES_OF, (json.dumps(ids),))]
     return ordered if limit is None else ordered[:limit]
 

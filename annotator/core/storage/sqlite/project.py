@@ -38,7 +38,7 @@ from annotator.core import files
 # and `annotator backup` checks the copy it makes whole.
 QUICK_CHECK_MAX_BYTES = 512 * 2**20
 from annotator.core import labels as label_defaults
-from annotator.core.errors import ProjectBusy, ProjectDetached, ProjectError
+from annotator.core.errors import ProjectBusy, ProjectDetached, ProjectError, ProjectUnsettled
 from annotator.core.files import remove_abandoned, this_machine
 from annotator.core.model import Label
 from annotator.core.storage.sqlite import connect as connection, migrations
@@ -400,8 +400,8 @@ class Project(Reads):
                 self.conn.execute("ROLLBACK")
                 raise
         else:
-            raise ProjectError(f"{self.path}: the project file keeps changing under this program; "
-                               "nothing was changed")
+            raise ProjectUnsettled(f"{self.path}: the project file keeps changing under this program; "
+                                   "nothing was changed")
         self._depth = 1
         self._recorder.reset()
         self._unit = Unit(self.conn, self._recorder)
