@@ -210,3 +210,14 @@ def test_a_project_from_before_0009_upgrades_keeping_its_spans_and_reads_layers_
         assert "spans_by_position" in str(plan) and "TEMP B-TREE" not in str(plan)
     finally:
         conn.close()
+
+
+def test_an_import_batch_counts_its_new_spans_from_their_id_range(project):
+    """Each batch counts its new spans per layer: a walk of their id range,
+    never of the whole spans index (at 10 million spans that walk took 10 s
+    a batch and made a million-document import 7.5x the floor)."""
+    from annotator.core.storage.sqlite import unit
+
+    query = unit._COUNT_SPANS_FROM[unit._COUNT_SPANS_FROM.index("SELECT"):unit._COUNT_SPANS_FROM.index(" ON CONFLICT")]
+    plan = " / ".join(row[3] for row in project.conn.execute("EXPLAIN QUERY PLAN " + query, (1,)))
+    assert "INTEGER PRIMARY KEY (rowid>?)" in plan and "SCAN" not in plan, plan
