@@ -221,11 +221,13 @@ def test_a_failing_migration_leaves_nothing_behind(database, monkeypatch):
         cur.execute("ALTER TABLE spans ADD COLUMN half int")
         cur.execute("SELECT 1/0")
 
-    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS + (migrations.Migration(3, "0003_broken", broken),))
-    with pytest.raises(ProjectError, match="Migration 0003_broken .* failed: division by zero"):
+    latest = migrations.LATEST
+    next_one = migrations.Migration(latest + 1, f"{latest + 1:04d}_broken", broken)
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS + (next_one,))
+    with pytest.raises(ProjectError, match=f"Migration {next_one.name} .* failed: division by zero"):
         admin.init_server(database.owner_url)
     assert public_tables(database) == TABLES
     with database.admin() as conn:
-        assert conn.execute("SELECT max(version) FROM schema_migrations").fetchone() == (2,)
+        assert conn.execute("SELECT max(version) FROM schema_migrations").fetchone() == (latest,)
         assert conn.execute("SELECT count(*) FROM information_schema.columns "
                             "WHERE table_name = 'spans' AND column_name = 'half'").fetchone() == (0,)

@@ -4,7 +4,10 @@
 password (no driver needed); `connect.py` opens connections through
 psycopg 3, the optional extra `annotator[postgres]`; `migrations.py` the
 schema and its row-level security; `security.py` the project's roles and
-grants; `admin.py` `init_server`, `add_user` and `users`.
+grants; `admin.py` `init_server`, `add_user` and `users`; `project.py`
+`ServerProject` (the Store: reads, and `write()`); `unit.py` its unit of
+work (every write); `changelog.py` the change log rows a unit writes;
+`refusals.py` what a person is told when the server refuses a write.
 
 Only this package imports psycopg (import-linter).
 """

@@ -259,6 +259,30 @@ REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 
 
 
+# 0001's trigger called nextval() after every INSERT statement to compare,
+# which spent an id each time: ids given by default went 1, 3, 5... Now the
+# sequence is looked at first (pg_sequence_last_value: the function runs as
+# the owner), and only an id given above it (a file project moved here
+# with its ids) takes the careful nextval/setval path.
+_SPEND_NO_IDS = """
+CREATE OR REPLACE FUNCTION advance_id_sequence() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, public AS $$
+DECLARE
+    highest bigint;
+    sequence_name text := pg_get_serial_sequence(quote_ident(TG_TABLE_NAME), 'id');
+BEGIN
+    SELECT max(id) INTO highest FROM added;
+    IF highest IS NOT NULL AND highest > COALESCE(pg_sequence_last_value(sequence_name::regclass), 0)
+            AND highest >= nextval(sequence_name) THEN
+        PERFORM setval(sequence_name, highest);
+    END IF;
+    RETURN NULL;
+END
+$$;
+REVOKE ALL ON FUNCTION advance_id_sequence() FROM PUBLIC;
+"""
+
+
 def _tables(cur: psycopg.Cursor) -> None:
     cur.execute(_TABLES)
 
@@ -267,9 +291,14 @@ def _row_security(cur: psycopg.Cursor) -> None:
     cur.execute(_ROW_SECURITY)
 
 
+def _spend_no_ids(cur: psycopg.Cursor) -> None:
+    cur.execute(_SPEND_NO_IDS)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "0001_tables", _tables),
     Migration(2, "0002_row_security", _row_security),
+    Migration(3, "0003_spend_no_ids", _spend_no_ids),
 )
 LATEST = MIGRATIONS[-1].version
 

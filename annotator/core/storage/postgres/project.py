@@ -1,6 +1,6 @@
-"""A project on a PostgreSQL server: the read half of storage/interface.py's
-`Store` so far (the writes, the change feed and the document list's pages
-are the next step of issue 16).
+"""A project on a PostgreSQL server: storage/interface.py's `Store` reads,
+and `write()`, whose unit of work (unit.py) holds every write (the change
+feed and the document list's pages are still to come, issue 16).
 
 One connection in autocommit: each read is one statement and sees the
 latest commit, as the file's reads do. Text is ordered COLLATE "C" (code
@@ -12,13 +12,16 @@ database's collation. Times are shown in the file's format
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from annotator.core.changes import Decision
 from annotator.core.errors import ProjectError
 from annotator.core.feed import IdRanges
 from annotator.core.model import DOCUMENT_STATUSES, Document, Label, Span
-from annotator.core.storage.postgres import migrations
+from annotator.core.storage.postgres import changelog, migrations
 from annotator.core.storage.postgres.connect import connect, driver, server_message
+from annotator.core.storage.postgres.unit import ServerUnit
 from annotator.core.storage.postgres.url import redact_url
 
 SPAN_COLUMNS = 'start, "end", label, annotator, doc_id, id'
@@ -68,7 +71,7 @@ def reading(method):
 
 
 class ServerProject:
-    """An open project on a server (reads only, for now)."""
+    """An open project on a server, as the person the URL logs in as."""
 
     read_only = False
     read_only_reason = ""
@@ -82,6 +85,7 @@ class ServerProject:
         self.path = redact_url(url)
         self.conn = connect(url, autocommit=True)
         self._labels: list[Label] | None = None
+        self._unit: ServerUnit | None = None  # the open unit of work, if any
         try:
             with self.conn.cursor() as cur:
                 migrations.check_current(cur)
@@ -107,6 +111,35 @@ class ServerProject:
 
     def forget_cached(self) -> None:
         self._labels = None
+
+    # --------------------------------------------------------------- writing
+
+    @contextmanager
+    def write(self) -> Iterator[ServerUnit]:
+        """One transaction on this person's own connection, committed when
+        the block ends, rolled back on any error; the change log rows go in
+        just before COMMIT. Reads of this project inside the block see its
+        writes (one connection). Units nest: an inner `write()` is a
+        SAVEPOINT of the same unit, so an inner failure its caller catches
+        is undone alone. What the server refuses is a message (refusals.py)."""
+        if self._unit is not None:
+            with self.conn.transaction():  # psycopg: a savepoint inside a transaction
+                yield self._unit
+            return
+        recorder = changelog.Recorder()
+        self._unit = ServerUnit(self.conn, recorder, self._url, self.path)
+        try:
+            with self.conn.transaction(), self.conn.cursor() as cur:
+                yield self._unit
+                if self.conn.info.transaction_status == self._psycopg.pq.TransactionStatus.INERROR:
+                    # a failed statement whose error the block swallowed: the server would roll back anyway
+                    raise ProjectError(f"{self.path}: a step of the change failed; nothing was changed")
+                changelog.flush(recorder, cur)
+        except self._psycopg.Error as e:  # at COMMIT, or the connection lost
+            raise ProjectError(f"{self.path}: the change could not be saved and was undone: "
+                               f"{server_message(e, self._url)}") from None
+        finally:
+            self._unit = None
 
     # ----------------------------------------------------------------- labels
 

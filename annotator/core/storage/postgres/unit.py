@@ -1,0 +1,452 @@
+"""A unit of work on a server project: every write the core makes (the
+`UnitOfWork` of storage/interface.py), inside one transaction of the
+person's own connection. `ServerProject.write()` yields one; nested
+`write()` blocks yield the same one under a savepoint.
+
+The server, not this module, decides who may write what (the policies of
+migrations.py). A write it refuses raises; a DELETE or UPDATE it hides
+(a policy's USING clause makes another's row invisible to it) changes no
+row, which is told from "the span is gone" by looking the row up: either
+way the person gets a message (`refusals.py`), never a traceback, and the
+transaction is rolled back (or, nested, its savepoint).
+
+Ids: spans and decisions take the identity sequence's next ids (no one
+may read or set the sequence; the server moves it past any id given, see
+migration 0001), so concurrent writers never wait for each other. An
+import's documents need consecutive ids (the importer hands them out as
+first + i): every document insert here first takes a transaction-long
+advisory lock, so imports of documents are serialised while spans are not.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections import Counter
+from collections.abc import Iterable
+from contextlib import nullcontext
+
+from annotator.core.changes import Decision
+from annotator.core.model import Label, Span
+from annotator.core.storage.postgres import refusals
+from annotator.core.storage.postgres.changelog import Recorder
+from annotator.core.storage.postgres.migrations import OWN_OR_GOLD
+
+SPAN_COLUMNS = 'start, "end", label, annotator, doc_id, id'
+_SPAN = functools.partial(tuple.__new__, Span)  # a row is always the six SPAN_COLUMNS
+DECISION_COLUMNS = ('doc_id, start, "end", label, decision, reviewer, '
+                    """to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), """
+                    "gold_span_id, id")
+
+NOW = """SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"""
+SPAN = f"SELECT {SPAN_COLUMNS} FROM spans WHERE id = %s"
+DOCUMENT_LENGTH = "SELECT length FROM documents WHERE id = %s"
+LAYER_POSITIONS = 'SELECT start, "end" FROM spans WHERE doc_id = %s AND annotator = %s AND label = %s'
+FIND_SPAN = 'SELECT id FROM spans WHERE doc_id = %s AND annotator = %s AND label = %s AND start = %s AND "end" = %s'
+STATUS = "SELECT status FROM document_status WHERE doc_id = %s AND annotator = %s"
+LABELS = ('SELECT name, color, hotkey, mnemonic, description, display FROM labels '
+          'ORDER BY position, name COLLATE "C"')
+DOCUMENTS_NAMED = "SELECT name, text_sha256, id FROM documents WHERE name = ANY(%s)"
+LAYER = (f"SELECT {SPAN_COLUMNS} FROM spans WHERE doc_id = %s AND annotator = %s "
+         'ORDER BY start, "end", label COLLATE "C"')
+MERGED_LAYERS = "SELECT doc_id, annotator, source_id, source_name, fingerprint FROM merged_layers"
+RECORD_MERGED_LAYER = (
+    "INSERT INTO merged_layers (doc_id, annotator, source_id, source_name, fingerprint, merged_at) "
+    "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (doc_id, annotator) DO UPDATE SET "
+    "source_id = excluded.source_id, source_name = excluded.source_name, "
+    "fingerprint = excluded.fingerprint, merged_at = excluded.merged_at")
+
+# Whose a span is, and whether this session may write that layer: the
+# policies' own test, asked when a DELETE or UPDATE changed nothing.
+SPAN_OWNER = "SELECT annotator, " + OWN_OR_GOLD.format(column="annotator") + " FROM spans WHERE id = %s"
+INSERT_SPAN = 'INSERT INTO spans (doc_id, annotator, label, start, "end") VALUES (%s, %s, %s, %s, %s) RETURNING id'
+INSERT_SPAN_WITH_ID = 'INSERT INTO spans (id, doc_id, annotator, label, start, "end") VALUES (%s, %s, %s, %s, %s, %s)'
+# Many spans in one statement (tag all's tens of thousands), as arrays;
+# the new ids come back with each row's key (unique within a layer).
+INSERT_NEW_SPANS = ('INSERT INTO spans (doc_id, annotator, label, start, "end") '
+                    "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::integer[], %s::integer[]) "
+                    'RETURNING id, doc_id, annotator, label, start, "end"')
+# An import's spans: one already in its layer is skipped (a re-import).
+# The rows go as one JSON text (json.dumps is C; psycopg dumps arrays
+# element by element in Python: 1.9 of 7 s importing 100,000 spans).
+INSERT_IMPORTED_SPANS = (
+    'INSERT INTO spans (doc_id, annotator, label, start, "end", created_at) '
+    "SELECT * FROM json_to_recordset(%s::json) AS r (d bigint, a text, l text, s integer, e integer, "
+    "c timestamptz) ON CONFLICT DO NOTHING RETURNING id, doc_id, annotator")
+_SPAN_KEYS = ("d", "a", "l", "s", "e", "c")
+DELETE_SPAN = "DELETE FROM spans WHERE id = %s RETURNING doc_id, annotator"
+RELABEL_SPAN = "UPDATE spans SET label = %s WHERE id = %s AND label = %s"
+MOVE_SPAN = ('UPDATE spans SET start = %s, "end" = %s, label = %s '
+             'WHERE id = %s AND start = %s AND "end" = %s AND label = %s')
+# Each layer's span count (the document list's), moved by every span
+# insert and delete: one upsert per layer touched, in a fixed order (two
+# writers of overlapping layers then never wait for each other in a circle).
+# Counts going up are upserted; going down, updated (PostgreSQL checks the
+# row an upsert would insert, so a -1 would break the count's CHECK even
+# where the row exists; never below 0, should the count have been missing).
+COUNT_LAYERS_UP = ("INSERT INTO layer_counts (doc_id, annotator, spans) "
+                   "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::integer[]) "
+                   "ON CONFLICT (doc_id, annotator) DO UPDATE SET spans = layer_counts.spans + excluded.spans")
+COUNT_LAYERS_DOWN = ("UPDATE layer_counts l SET spans = greatest(l.spans + x.n, 0) "
+                     "FROM unnest(%s::bigint[], %s::text[], %s::integer[]) AS x (d, a, n) "
+                     "WHERE l.doc_id = x.d AND l.annotator = x.a")
+SET_STATUS = ("INSERT INTO document_status (doc_id, annotator, status) VALUES (%s, %s, %s) "
+              "ON CONFLICT (doc_id, annotator) DO UPDATE SET status = excluded.status")
+START_LAYERS = ("INSERT INTO document_status (doc_id, annotator, status) "
+                "SELECT d, a, 'in progress' FROM unnest(%s::bigint[], %s::text[]) AS l (d, a) "
+                "ON CONFLICT (doc_id, annotator) DO NOTHING")
+NOTE = "SELECT note FROM span_notes WHERE span_id = %s"
+HAS_NOTE = "SELECT EXISTS (SELECT 1 FROM span_notes WHERE span_id = %s)"
+DELETE_NOTE = "DELETE FROM span_notes WHERE span_id = %s"
+SPAN_EXISTS = "SELECT EXISTS (SELECT 1 FROM spans WHERE id = %s)"
+SET_NOTE = ("INSERT INTO span_notes (span_id, note) VALUES (%s, %s) "
+            "ON CONFLICT (span_id) DO UPDATE SET note = excluded.note")
+NEXT_LABEL_POSITION = "SELECT COALESCE(max(position), -1) + 1 FROM labels"
+INSERT_LABEL = ("INSERT INTO labels (name, color, hotkey, mnemonic, description, display, position) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s)")
+RENAME_LABEL = "UPDATE labels SET name = %s WHERE name = %s"  # spans and decisions follow (ON UPDATE CASCADE)
+DELETE_LABELS_EXCEPT = "DELETE FROM labels WHERE NOT (name = ANY(%s))"
+UPSERT_LABEL = (INSERT_LABEL + " ON CONFLICT (name) DO UPDATE SET color = excluded.color, "
+                "hotkey = excluded.hotkey, mnemonic = excluded.mnemonic, description = excluded.description, "
+                "display = excluded.display, position = excluded.position")
+LABEL_USE = "SELECT count(*), count(DISTINCT doc_id) FROM spans WHERE label = %s"
+SPANS_LABELLED = f"SELECT {SPAN_COLUMNS} FROM spans WHERE label = %s ORDER BY id"
+DECISIONS = f"SELECT {DECISION_COLUMNS} FROM review_decisions WHERE doc_id = %s ORDER BY id"
+DECISIONS_LABELLED = f"SELECT {DECISION_COLUMNS} FROM review_decisions WHERE label = %s ORDER BY id"
+INSERT_DECISION = ('INSERT INTO review_decisions (doc_id, start, "end", label, decision, reviewer, decided_at, '
+                   "gold_span_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id")
+INSERT_DECISION_WITH_ID = ('INSERT INTO review_decisions (doc_id, start, "end", label, decision, reviewer, '
+                           "decided_at, gold_span_id, id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)")
+DELETE_DECISION = "DELETE FROM review_decisions WHERE id = %s"
+
+# Documents: see the module's comment. The lock is held to COMMIT.
+LOCK_DOCUMENT_IDS = "SELECT pg_advisory_xact_lock(hashtext('annotator document ids'))"
+LAST_DOCUMENT_ID = "SELECT COALESCE(max(id), 0) FROM documents"
+INSERT_DOCUMENT = "INSERT INTO documents (name, text, meta, created_at) VALUES (%s, %s, %s::jsonb, %s) RETURNING id"
+INSERT_DOCUMENTS = ("INSERT INTO documents (id, name, text, meta, created_at) "
+                    "SELECT i, n, t, m, %s FROM json_to_recordset(%s::json) AS d (i bigint, n text, t text, m jsonb)")
+
+
+def _layer_columns(moved: list[tuple[tuple[int, str], int]]) -> tuple[list, list, list]:
+    """((doc_id, annotator), delta) pairs as the three arrays COUNT_LAYERS_* take."""
+    return ([doc_id for (doc_id, _), _ in moved], [annotator for (_, annotator), _ in moved],
+            [n for _, n in moved])
+
+
+def _meta(meta: dict) -> str:
+    return json.dumps(meta, ensure_ascii=False) if meta else "{}"
+
+
+class ServerUnit:
+    def __init__(self, conn, recorder: Recorder, url: str, shown_as: str) -> None:
+        self._conn = conn
+        self._url = url
+        self._log = recorder
+        self._shown_as = shown_as  # the project, as messages name it
+        self._new_documents: set[int] = set()  # added in this unit
+        self._holds_document_ids = False
+
+    # ------------------------------------------------------------ reading
+
+    def span(self, span_id: int) -> Span | None:
+        row = self._conn.execute(SPAN, (span_id,)).fetchone()
+        return _SPAN(row) if row else None
+
+    def document_length(self, doc_id: int) -> int | None:
+        row = self._conn.execute(DOCUMENT_LENGTH, (doc_id,)).fetchone()
+        return row[0] if row else None
+
+    def layer_positions(self, doc_id: int, annotator: str, label: str) -> set[tuple[int, int]]:
+        return set(self._conn.execute(LAYER_POSITIONS, (doc_id, annotator, label)))
+
+    def find_span(self, span: Span) -> int | None:
+        row = self._conn.execute(FIND_SPAN, (span.doc_id, span.annotator, span.label, span.start,
+                                                span.end)).fetchone()
+        return row[0] if row else None
+
+    def status(self, doc_id: int, annotator: str) -> str | None:
+        row = self._conn.execute(STATUS, (doc_id, annotator)).fetchone()
+        return row[0] if row else None
+
+    def labels(self) -> list[Label]:
+        return [Label(*row) for row in self._conn.execute(LABELS)]
+
+    def documents_named(self, names: set[str]) -> dict[tuple[str, str], int]:
+        return self.documents_with_names(list(names))
+
+    def now(self) -> str:
+        """The transaction's time, in the file's format."""
+        return self._conn.execute(NOW).fetchone()[0]
+
+    # ------------------------------------------------------------ refusals
+
+    def _check_not_refused(self, span_id: int, doing: str) -> None:
+        """A DELETE or UPDATE of span `span_id` changed nothing: if the span
+        is there but in a layer this person may not write, the server hid
+        it from them; say so (otherwise it is gone, the caller's to say)."""
+        row = self._conn.execute(SPAN_OWNER, (span_id,)).fetchone()
+        if row is not None and not row[1]:
+            raise refusals.layer_refused(self._shown_as, self._conn.info.user, row[0], doing)
+
+    # ------------------------------------------------------------ spans
+
+    def _count_layers(self, deltas: Counter) -> None:
+        """Move each (doc_id, annotator) layer's span count by its delta."""
+        up = sorted((key, n) for key, n in deltas.items() if n > 0)
+        down = sorted((key, n) for key, n in deltas.items() if n < 0)
+        if up:
+            self._conn.execute(COUNT_LAYERS_UP, _layer_columns(up))
+        if down:
+            self._conn.execute(COUNT_LAYERS_DOWN, _layer_columns(down))
+
+    def insert_span(self, span: Span) -> Span:
+        """Store `span` (under its own id if it has one: undo puts a span
+        back as it was); returns it with its id."""
+        if span.id is None:
+            row = self._conn.execute(INSERT_SPAN, (span.doc_id, span.annotator, span.label, span.start,
+                                                   span.end)).fetchone()
+            span = span._replace(id=row[0])
+        else:
+            self._conn.execute(INSERT_SPAN_WITH_ID, (span.id, span.doc_id, span.annotator, span.label,
+                                                     span.start, span.end))
+        self._log.spans(span.doc_id, span.id)
+        self._count_layers(Counter({(span.doc_id, span.annotator): 1}))
+        return span
+
+    def insert_new_spans(self, spans: list[Span]) -> tuple[Span, ...]:
+        """Store spans that have no id yet with one statement."""
+        if not spans:
+            return ()
+        rows = self._conn.execute(INSERT_NEW_SPANS, ([s.doc_id for s in spans], [s.annotator for s in spans],
+                                                     [s.label for s in spans], [s.start for s in spans],
+                                                     [s.end for s in spans])).fetchall()
+        ids = {tuple(key): span_id for span_id, *key in rows}
+        added = tuple(span._replace(id=ids[span.doc_id, span.annotator, span.label, span.start, span.end])
+                      for span in spans)
+        for span in added:
+            self._log.spans(span.doc_id, span.id)
+        self._count_layers(Counter((span.doc_id, span.annotator) for span in added))
+        return added
+
+    def delete_span(self, span: Span) -> bool:
+        """Remove the span with `span`'s id; False if there is none."""
+        row = self._conn.execute(DELETE_SPAN, (span.id,)).fetchone()
+        self._log.spans(span.doc_id, span.id)
+        if row is None:
+            self._check_not_refused(span.id, "remove")
+            return False
+        self._count_layers(Counter({(row[0], row[1]): -1}))
+        return True
+
+    def delete_spans(self, spans: list[Span]) -> int:
+        """Remove the spans with these ids; returns how many were there."""
+        return sum(self.delete_span(span) for span in spans)
+
+    def relabel_span(self, span: Span, label: str) -> bool:
+        done = self._conn.execute(RELABEL_SPAN, (label, span.id, span.label)).rowcount == 1
+        self._log.spans(span.doc_id, span.id)
+        if not done:
+            self._check_not_refused(span.id, "relabel")
+        return done
+
+    def move_span(self, span: Span, after: Span) -> bool:
+        """Give the stored `span` (same id, position and label as given)
+        `after`'s position and label in place; False if it is no longer so."""
+        done = self._conn.execute(MOVE_SPAN, (after.start, after.end, after.label, span.id, span.start,
+                                              span.end, span.label)).rowcount == 1
+        self._log.spans(span.doc_id, span.id)
+        if not done:
+            self._check_not_refused(span.id, "move")
+        return done
+
+    def set_status(self, doc_id: int, annotator: str, status: str) -> None:
+        self._conn.execute(SET_STATUS, (doc_id, annotator, status))
+        self._log.documents(doc_id)
+
+    def note(self, span_id: int) -> str | None:
+        row = self._conn.execute(NOTE, (span_id,)).fetchone()
+        return row[0] if row else None
+
+    def set_note(self, span_id: int, doc_id: int, note: str | None) -> None:
+        """Give the stored span a note, or take it away (None). A span that
+        is gone takes its note with it (ON DELETE CASCADE): nothing to do."""
+        if note is None:
+            deleted = self._conn.execute(DELETE_NOTE, (span_id,)).rowcount
+            if not deleted and self._conn.execute(HAS_NOTE, (span_id,)).fetchone()[0]:
+                self._check_not_refused(span_id, "change the note of")  # a note the server hid from us
+        elif self._conn.execute(SPAN_EXISTS, (span_id,)).fetchone()[0]:
+            self._conn.execute(SET_NOTE, (span_id, note))
+        self._log.spans(doc_id, span_id)
+
+    # ------------------------------------------------------------ labels
+
+    def insert_labels(self, labels: Iterable[Label]) -> None:
+        """Add labels after the existing ones, in order."""
+        position = self._conn.execute(NEXT_LABEL_POSITION).fetchone()[0]
+        with self._conn.cursor() as cur:
+            cur.executemany(INSERT_LABEL, [(l.name, l.color, l.hotkey, l.mnemonic, l.description, l.display,
+                                            position + i) for i, l in enumerate(labels)])
+        self._log.labels = True
+
+    def replace_labels(self, labels: tuple[Label, ...], renamed: tuple[tuple[str, str], ...] = ()) -> None:
+        """Make the schema `labels` (in this order), first renaming labels
+        (old, new). A label left out is deleted, which fails while a span uses it."""
+        for old, new in renamed:
+            self._conn.execute(RENAME_LABEL, (new, old))
+        self._conn.execute(DELETE_LABELS_EXCEPT, ([label.name for label in labels],))
+        with self._conn.cursor() as cur:
+            cur.executemany(UPSERT_LABEL, [(l.name, l.color, l.hotkey, l.mnemonic, l.description, l.display, i)
+                                           for i, l in enumerate(labels)])
+        self._log.labels = True
+
+    def label_use(self, label: str) -> tuple[int, int]:
+        """(spans, documents) using `label`."""
+        return tuple(self._conn.execute(LABEL_USE, (label,)).fetchone())
+
+    def spans_labelled(self, label: str) -> list[Span]:
+        return list(map(_SPAN, self._conn.execute(SPANS_LABELLED, (label,))))
+
+    def decisions_labelled(self, label: str) -> list[Decision]:
+        return [Decision(*row) for row in self._conn.execute(DECISIONS_LABELLED, (label,))]
+
+    # ------------------------------------------------------------ documents and imports
+
+    def last_document_id(self) -> int:
+        """The highest document id: an import's own documents are those
+        above what this was when it began. Taking it takes the document
+        lock (see the module's comment), so it stays true to COMMIT."""
+        if not self._holds_document_ids:
+            self._conn.execute(LOCK_DOCUMENT_IDS)
+            self._holds_document_ids = True
+        return self._conn.execute(LAST_DOCUMENT_ID).fetchone()[0]
+
+    def insert_document(self, name: str, text: str, digest: str, meta: dict, created_at: str) -> int:
+        # (the server computes text_sha256 and length itself: `digest` is what the caller expects it to be)
+        self.last_document_id()  # the lock
+        doc_id = self._conn.execute(INSERT_DOCUMENT, (name, text, _meta(meta), created_at)).fetchone()[0]
+        self._log.documents(doc_id)
+        self._new_documents.add(doc_id)
+        return doc_id
+
+    def insert_documents(self, rows: list[tuple[str, str, str, dict]], created_at: str) -> int:
+        """Store (name, text, text_sha256, meta) rows with one statement,
+        under consecutive ids; returns the first. The change log gets one range."""
+        first = self.last_document_id() + 1
+        rows_json = json.dumps([{"i": first + i, "n": name, "t": text, "m": meta or {}}
+                                for i, (name, text, _, meta) in enumerate(rows)], ensure_ascii=False)
+        self._conn.execute(INSERT_DOCUMENTS, (created_at, rows_json))
+        self._log.document_range(first, first + len(rows) - 1)
+        self._new_documents.update(range(first, first + len(rows)))
+        return first
+
+    def documents_with_names(self, names: list[str]) -> dict[tuple[str, str], int]:
+        """{(name, text_sha256): id} of stored documents named one of `names`."""
+        if not names:
+            return {}
+        return {(name, digest): doc_id for name, digest, doc_id in self._conn.execute(DOCUMENTS_NAMED, (names,))}
+
+    def deferring_text_index(self):
+        """No full-text index on the server yet: nothing to defer."""
+        return nullcontext()
+
+    def index_text_slice(self, most: int) -> int:
+        return 0
+
+    def _insert_spans(self, rows: list[tuple[int, str, str, int, int, str]]) -> dict[int, list[int]]:
+        """Insert (doc_id, annotator, label, start, end, created_at) rows, a
+        row already in its layer skipped; returns the new ids per document."""
+        if not rows:
+            return {}
+        rows_json = json.dumps([dict(zip(_SPAN_KEYS, row)) for row in rows], ensure_ascii=False)
+        added = self._conn.execute(INSERT_IMPORTED_SPANS, (rows_json,)).fetchall()
+        by_document: dict[int, list[int]] = {}
+        for span_id, doc_id, _ in added:
+            by_document.setdefault(doc_id, []).append(span_id)
+        self._count_layers(Counter((doc_id, annotator) for _, doc_id, annotator in added))
+        return by_document
+
+    def add_imported_spans(self, rows: list[tuple[int, str, str, int, int, str]]) -> int:
+        """Store (doc_id, annotator, label, start, end, created_at) rows; one
+        already in its layer is skipped. Returns how many were new."""
+        added = self._insert_spans(rows)
+        for doc_id, ids in added.items():
+            if doc_id not in self._new_documents:  # a new document is logged whole
+                self._log.spans(doc_id, *ids)
+        return sum(map(len, added.values()))
+
+    def add_spans_of_import(self, rows: list[tuple[int, str, str, int, int, str]], new_after: int) -> int:
+        """As `add_imported_spans`; documents above `new_after` are the
+        import's own, logged as new, so only the others' spans are logged."""
+        added = self._insert_spans(rows)
+        for doc_id, ids in added.items():
+            if doc_id <= new_after:
+                self._log.spans(doc_id, *ids)
+        return sum(map(len, added.values()))
+
+    def start_layers(self, layers: list[tuple[int, str]], new_after: int) -> None:
+        """Mark each (doc_id, annotator) "in progress" unless it has a status already."""
+        if layers:
+            self._conn.execute(START_LAYERS, ([doc_id for doc_id, _ in layers], [who for _, who in layers]))
+        self._log.documents(*{doc_id for doc_id, _ in layers if doc_id <= new_after})
+
+    # ------------------------------------------------------------ merging (core/merge.py)
+
+    def layer(self, doc_id: int, annotator: str) -> list[Span]:
+        return list(map(_SPAN, self._conn.execute(LAYER, (doc_id, annotator))))
+
+    def merged_layers(self) -> dict[tuple[int, str], tuple[int, str, str]]:
+        return {(doc_id, annotator): (source_id, name, fingerprint)
+                for doc_id, annotator, source_id, name, fingerprint in self._conn.execute(MERGED_LAYERS)}
+
+    def record_merged_layer(self, doc_id: int, annotator: str, source_id: int, source_name: str,
+                            fingerprint: str, merged_at: str) -> None:
+        self._conn.execute(RECORD_MERGED_LAYER, (doc_id, annotator, source_id, source_name, fingerprint, merged_at))
+
+    # ------------------------------------------------------------ review (core/review.py)
+
+    def decisions(self, doc_id: int) -> list[Decision]:
+        return [Decision(*row) for row in self._conn.execute(DECISIONS, (doc_id,))]
+
+    def insert_decisions(self, decisions: list[Decision]) -> tuple[Decision, ...]:
+        """Store decisions (under their own ids if they have them: undo puts
+        a decision back as it was); returns them with their ids."""
+        self._log.documents(*{decision.doc_id for decision in decisions})  # the review status moves
+        new = [decision for decision in decisions if decision.id is None]
+        ids = []
+        with self._conn.cursor() as cur:
+            if new:  # (accept-all's thousands: pipelined, one round trip)
+                cur.executemany(INSERT_DECISION, [decision[:8] for decision in new], returning=True)
+                while True:
+                    ids.append(cur.fetchone()[0])
+                    if not cur.nextset():
+                        break
+            kept = [decision for decision in decisions if decision.id is not None]
+            if kept:
+                cur.executemany(INSERT_DECISION_WITH_ID, kept)
+        given = iter(ids)
+        return tuple(decision if decision.id is not None else decision._replace(id=next(given))
+                     for decision in decisions)
+
+    def delete_decision(self, decision: Decision) -> bool:
+        """Remove the stored decision with `decision`'s id; False if there is none."""
+        gone = self._conn.execute(DELETE_DECISION, (decision.id,)).rowcount == 1
+        self._log.documents(decision.doc_id)
+        return gone
+
+
+def _server_errors_as_messages(method):
+    """A statement the server refuses or fails becomes an AnnotatorError
+    saying so (refusals.py); raised here, inside the unit, so that a
+    caller's nested write() is rolled back to its savepoint by it."""
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except refusals.driver().Error as e:
+            raise refusals.message_for(e, self._shown_as, self._url, self._conn.info.user) from None
+    return run
+
+
+for _name, _method in list(vars(ServerUnit).items()):
+    if callable(_method) and not _name.startswith("_"):
+        setattr(ServerUnit, _name, _server_errors_as_messages(_method))
