@@ -24,21 +24,39 @@ from annotator.core.storage import Project
 
 
 class Settings:
-    def __init__(self, db: Path | None, user: str):
-        self._db = db
+    def __init__(self, db: Path | str | None, user: str, user_given: str | None = None):
+        # A server URL (postgresql://...) stays a string; it is only ever
+        # shown through redact_url (no password in a message).
+        self.server_url = db if isinstance(db, str) else None
+        self._db = None if self.server_url else db
         self.user = user
         self.db_given = db is not None
+        # where --user came from ("--user", "ANNOTATOR_USER"), None when it is the login name
+        self.user_given = user_given
 
     @property
-    def db(self) -> Path:
+    def db(self) -> Path | str:
         # Looked up only when a command needs it, so `--help` and `--db FILE`
         # work where there is no home folder (ProjectError, shown by _Group).
+        # A server project: its URL as messages show it (no password).
+        if self.server_url is not None:
+            return _redacted(self.server_url)
         if self._db is None:
             self._db = default_project_path()
         return self._db
 
-    def open_project(self) -> Project:
-        """Open the project, creating it if it does not exist (import, the window)."""
+    def refuse_on_server(self, what: str) -> None:
+        """`what` cannot work on a server project yet: say so (exit status 1)."""
+        if self.server_url is not None:
+            raise click.ClickException(f"{what} is not available for server projects yet "
+                                       f"({self.db}); it works on a project file.")
+
+    def open_project(self, acting: str | None = None, asked_by: str = "--user") -> Project:
+        """Open the project, creating it if it does not exist (import, the window).
+        On a server: as the login the URL gives, which `acting` (a
+        command's own --user) or the global --user must be."""
+        if self.server_url is not None:
+            return self._open_server(acting, asked_by)
         # Only the per-user default project is filled with the sample
         # article; a project named with --db starts empty.
         try:
@@ -50,14 +68,46 @@ class Settings:
                        f"as {project.backup_path}.", err=True)
         return project
 
-    def open_existing(self) -> Project:
+    def _open_server(self, acting: str | None, asked_by: str):
+        from annotator.core.storage.postgres.opening import open_server_project
+
+        if acting is None and self.user_given:
+            acting, asked_by = self.user, self.user_given
+        project = open_server_project(self.server_url, acting, asked_by=asked_by)
+        self.user = project.login  # whose layer this is: the server's name for them
+        return project
+
+    def open_existing(self, acting: str | None = None, asked_by: str = "--user") -> Project:
         """Open the project for a command that only reads it: one that does
         not exist is an error, never a new empty project (a typo in --db
         would otherwise export nothing over a good file)."""
-        problem = _missing_project(self.db, self.db_given)
-        if problem:
-            raise click.ClickException(problem)
-        return self.open_project()
+        if self.server_url is None:
+            problem = _missing_project(self.db, self.db_given)
+            if problem:
+                raise click.ClickException(problem)
+        return self.open_project(acting, asked_by)
+
+
+def _redacted(url: str):
+    from annotator.core.storage.postgres.url import redact_url
+
+    return redact_url(url)
+
+
+class _ProjectLocation(click.ParamType):
+    """--db: a project file's path, or a server project's URL
+    (postgresql:// or postgres://), which must stay a string (a Path
+    would fold its //)."""
+
+    name = "FILE|URL"
+    _file = click.Path(dir_okay=False, path_type=Path)
+
+    def convert(self, value, param, ctx):
+        from annotator.core.storage.postgres.url import is_server_url
+
+        if isinstance(value, str) and is_server_url(value):
+            return value
+        return self._file.convert(value, param, ctx)
 
 
 def _missing_project(db: Path, db_given: bool) -> str | None:
@@ -112,6 +162,8 @@ class _Group(click.Group):
 
 def _where(ctx: click.Context) -> str:
     settings = ctx.obj
+    if isinstance(settings, Settings) and settings.server_url is not None:
+        return str(settings.db)
     return str(settings._db) if isinstance(settings, Settings) and settings._db else "the project"
 
 
@@ -196,8 +248,9 @@ def _check_user(ctx, param, value: str | None) -> str:
 
 
 @click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), envvar="ANNOTATOR_DB",
-              help="Project file (SQLite). Env: ANNOTATOR_DB. "
+@click.option("--db", type=_ProjectLocation(), envvar="ANNOTATOR_DB",
+              help="Project file (SQLite), or a project on a PostgreSQL server: "
+                   "postgresql://NAME@HOST/DATABASE (see the README's \"Team server\"). Env: ANNOTATOR_DB. "
                    "Default: a per-user project holding the sample article.")
 @click.option("--user", callback=_check_user, envvar="ANNOTATOR_USER", metavar="NAME",
               help="Your annotator name. Env: ANNOTATOR_USER. Default: your login name.")
@@ -205,16 +258,20 @@ def _check_user(ctx, param, value: str | None) -> str:
               help="Open the window in review mode (as reviewer --user): every annotator's layer and gold.")
 @click.version_option(__version__, prog_name="annotator")
 @click.pass_context
-def cli(ctx: click.Context, db: Path | None, user: str, review: bool) -> None:
+def cli(ctx: click.Context, db: Path | str | None, user: str, review: bool) -> None:
     """Label spans of text (actor, organisation, date, quote) and export them.
 
     With no command, opens the annotation window on the project.
     """
-    ctx.obj = Settings(db, user)
+    source = ctx.get_parameter_source("user")
+    user_given = {click.core.ParameterSource.COMMANDLINE: "--user",
+                  click.core.ParameterSource.ENVIRONMENT: "ANNOTATOR_USER"}.get(source)
+    ctx.obj = Settings(db, user, user_given)
     if review and ctx.invoked_subcommand is not None:
         raise click.UsageError("--review opens the window in review mode; it does not go with a command "
                                f"({ctx.invoked_subcommand}).")
     if ctx.invoked_subcommand is None:
+        ctx.obj.refuse_on_server("The window")
         from annotator.gui.launch import run_gui  # Qt is only loaded for the window
 
         # (review only when asked: run_gui's other callers and stand-ins take three arguments)
@@ -354,6 +411,8 @@ def export_command(settings: Settings, format_name: str | None, annotator: tuple
     if output is None and (format_.folder or format_.binary):
         raise click.UsageError(f"the {format_.name} format writes a {'folder' if format_.folder else 'binary file'}; "
                                "name it with -o")
+    if any(where):
+        settings.refuse_on_server("export --where (searching the text)")
     with settings.open_existing() as project:
         _check_output(settings, output)
         names = [exporter.check_annotator(project, name) for name in annotator] or None
@@ -390,6 +449,11 @@ def _check_output(settings: Settings, output: Path | None) -> None:
     shell opened the project for us to append to)."""
     from annotator.core import exporter
 
+    if settings.server_url is not None:
+        # the project is not a file here: only other databases are refused
+        if output is not None:
+            exporter.check_output(output, Path(os.devnull) / "no project file")
+        return
     if output is not None:
         exporter.check_output(output, settings.db)
     else:
@@ -426,6 +490,7 @@ def backup_command(settings: Settings, dest: Path) -> None:
     """
     from annotator.core.backup import backup_project  # see import_command
 
+    settings.refuse_on_server("backup (use the server's own: pg_dump)")
     with settings.open_existing() as project:
         result = backup_project(project, dest)
     click.echo(f"Backed up {settings.db} to {result.path}: {result.documents:,} "
@@ -443,6 +508,8 @@ def list_command(settings: Settings, where: tuple[str, ...]) -> None:
     line is written as its row is read, so a million documents start at
     once and nothing is held (the id column's width comes from the highest
     id, known before the first row)."""
+    if any(where):
+        settings.refuse_on_server("list --where (searching the text)")
     with settings.open_existing() as project:
         if any(where):
             ids = project.search_documents(where)
@@ -551,8 +618,8 @@ def tag_command(settings: Settings, label: str, text: str | None, regex: str | N
                               case_sensitive=case_sensitive)
     except AnnotatorError as e:
         raise click.BadParameter(str(e), param_hint="--regex" if regex is not None else "--text") from None
-    user = tagger or settings.user
-    with settings.open_existing() as project:
+    with settings.open_existing(tagger, "tag --user") as project:
+        user = tagger or settings.user  # (on a server: the login, once opened)
         result = tag_by_search(project, user, normalize_name(label), pattern, list(documents) or None)
     added = len(result.change.added)
     click.echo(f"Tagged {added:,} match{'es' if added != 1 else ''} as {normalize_name(label)} for "
@@ -582,13 +649,14 @@ def curate_command(settings: Settings, min_agree: int | None, annotators: str | 
     """
     from annotator.core import review  # see import_command
 
-    reviewer = reviewer or settings.user
+    acting = reviewer
     names = None
     if annotators is not None:
         names = [name.strip() for name in annotators.split(",") if name.strip()]
         if not names:
             raise click.BadParameter("name at least one annotator", param_hint="--annotators")
-    with settings.open_existing() as project:
+    with settings.open_existing(acting, "curate --user") as project:
+        reviewer = reviewer or settings.user  # (on a server: the login, once opened)
         try:
             change = review.accept_all_agreed(project, None, reviewer, min_agree=min_agree, annotators=names)
         except AnnotatorError as e:
@@ -748,6 +816,101 @@ def labels_remove(settings: Settings, name: str, force: bool) -> None:
     n = len(change.removed)
     _schema_done(change, f"Removed the label {normalize_name(name)!r}"
                          + (f" and its {n:,} span{'s' if n != 1 else ''}." if n else "."))
+
+
+# ------------------------------------------------------------- server projects
+
+@cli.group("server")
+def server_group() -> None:
+    """Set up a project on a PostgreSQL server and its people (--db postgresql://...).
+
+    \b
+    Steps (see the README's "Team server"):
+      createdb -O OWNER project       (the server's administrator; OWNER may create roles)
+      annotator --db postgresql://OWNER@HOST/project server init
+      annotator --db postgresql://OWNER@HOST/project server add-user adam --role admin --password
+      annotator --db postgresql://OWNER@HOST/project server add-user alice --password
+      annotator --db postgresql://adam@HOST/project import article.txt
+      annotator --db postgresql://alice@HOST/project tag --label actor --text "Xi Jinping"
+    """
+
+
+def _server_url(settings: Settings) -> str:
+    if settings.server_url is None:
+        raise click.UsageError("server commands act on a project on a PostgreSQL server: give "
+                               "--db postgresql://NAME@HOST/DATABASE (or set ANNOTATOR_DB)")
+    return settings.server_url
+
+
+_ARTICLE = {"annotator": "an annotator", "reviewer": "a reviewer", "admin": "an admin"}
+
+
+@server_group.command("init")
+@click.pass_obj
+def server_init(settings: Settings) -> None:
+    """Create (or bring up to date) the project's tables, its roles for
+    annotators, reviewers and admins, and the rules the server enforces.
+    Run it as the database's owner; running it again changes nothing."""
+    from annotator.core.storage.postgres import admin
+    from annotator.core.storage.postgres.first_labels import add_first_labels
+
+    report = admin.init_server(_server_url(settings))
+    labels = add_first_labels(_server_url(settings), report)
+    if report.applied:
+        click.echo(f"Set up the project in database {report.database} at {settings.db} "
+                   f"({len(report.applied)} schema step{'s' if len(report.applied) != 1 else ''}).", err=True)
+    else:
+        click.echo(f"The project in database {report.database} at {settings.db} is up to date; "
+                   "its roles and rules were checked again.", err=True)
+    groups = ", ".join(f"{kind}s: {name}" for kind, name in report.groups.items())
+    click.echo(f"Its groups ({groups}) {'were created' if report.created_groups else 'were already there'}. "
+               + (f"It has the {labels} default labels (change them with `annotator labels`). " if labels else "")
+               + "Add people with `annotator --db URL server add-user NAME --role annotator|reviewer|admin`.",
+               err=True)
+
+
+@server_group.command("add-user")
+@click.argument("name")
+@click.option("--role", type=click.Choice(("annotator", "reviewer", "admin")), default="annotator",
+              show_default=True, help="What they may change: their own layer; also gold and review; "
+                                       "also documents and labels.")
+@click.option("--password", "ask_password", is_flag=True,
+              help="Ask for their password (twice, not shown). Without it a new login has none: the "
+                   "server's own authentication (pg_hba.conf) decides.")
+@click.pass_obj
+def server_add_user(settings: Settings, name: str, role: str, ask_password: bool) -> None:
+    """Make NAME a person of the project, logging in as NAME (a new login
+    role, or an existing one of the server) in the group of --role."""
+    from annotator.core.storage.postgres import admin
+
+    url = _server_url(settings)
+    password = None
+    if ask_password:
+        password = click.prompt(f"Password for {_printable(name)}", hide_input=True, confirmation_prompt=True,
+                                err=True)
+    what = admin.add_user(url, name, role, password)
+    who, as_role = _printable(normalize_name(name)), _ARTICLE[role]
+    click.echo({"created": f"Created the login {who}, {as_role} of the project.",
+                "added": f"Added the existing login {who} to the project as {as_role}.",
+                "changed": f"{who} is now {as_role} of the project.",
+                "unchanged": f"{who} was already {as_role} of the project; nothing changed."}[what]
+               + (" Their password was set." if password is not None else ""), err=True)
+
+
+@server_group.command("users")
+@click.pass_obj
+def server_users(settings: Settings) -> None:
+    """List the project's people and their roles."""
+    from annotator.core.storage.postgres import admin
+
+    people = admin.users(_server_url(settings))
+    if not people:
+        click.echo(f"No one is in the project at {settings.db} yet; add people with "
+                   "`annotator --db URL server add-user NAME`.", err=True)
+        return
+    width = max(len(person.name) for person in people)
+    for person in people:
+        click.echo(f"{_printable(person.name):<{width}}  {person.role}")
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ from annotator.core.errors import ProjectError
 from annotator.core.feed import IdRanges
 from annotator.core.model import DOCUMENT_STATUSES, Document, Label, Span
 from annotator.core.storage.postgres import changelog, migrations
+from annotator.core.storage.postgres.bulk_reads import BulkReads
 from annotator.core.storage.postgres.connect import connect, driver, server_message
 from annotator.core.storage.postgres.unit import ServerUnit
 from annotator.core.storage.postgres.url import redact_url
@@ -70,7 +71,7 @@ def reading(method):
     return read
 
 
-class ServerProject:
+class ServerProject(BulkReads):
     """An open project on a server, as the person the URL logs in as."""
 
     read_only = False
