@@ -4,7 +4,7 @@ every document (one undo step)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QToolButton, QVBoxLayout, QWidget)
 
@@ -13,6 +13,7 @@ from annotator.gui.session import Session
 from annotator.gui.session_changes import Changed
 
 PROBLEM_RED = "#B00020"
+NARROWEST_PX = 300  # the width the bar asks of the window at least (see minimumSizeHint)
 
 
 class SearchBar(QWidget):
@@ -85,6 +86,14 @@ class SearchBar(QWidget):
             combo.installEventFilter(self)
         session.changed.connect(self.follow)
         self.follow(Changed.everything())
+
+    def minimumSizeHint(self) -> QSize:
+        # The second row (options, Tag all matches, label, scope) is about
+        # 700 px: asked for whole, it widened a 640 px window past the screen
+        # (seen under Xvfb). In a narrow window it is cut at the right
+        # instead; the first row (query, arrows, count, close) still fits.
+        hint = super().minimumSizeHint()
+        return QSize(min(hint.width(), NARROWEST_PX), hint.height())
 
     def eventFilter(self, watched, event):
         # A letter typed in a combo box here chooses an item; without this,

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
@@ -161,3 +163,25 @@ def test_the_span_lists_colour_swatch_keeps_a_ring_that_sets_it_off_a_selected_r
 def test_document_names_cut_short_keep_their_end_where_they_differ(project, make_window):
     window = make_window(project)
     assert window.documents.table.textElideMode() == Qt.TextElideMode.ElideMiddle
+
+
+@pytest.mark.parametrize("how", ["find", "find_documents"])
+def test_opening_the_search_bar_or_panel_never_widens_a_narrow_window(project, make_window, qtbot, how):
+    """Seen under Xvfb: at 640x480, Ctrl+F (or a result of Find in all
+    documents, which opens the bar) grew the window to over 1,000 pixels,
+    off a small screen: the bar's second row asked for its whole width."""
+    doc_id = add_document(project, "note", "A walrus.\r\nAnother walrus 🐋.")
+    window = make_window(project, doc_id=doc_id)
+    app = QApplication.instance()
+    window.resize(640, 480)
+    app.processEvents()
+    window.commands[how].trigger()
+    if how == "find_documents":
+        panel = window.document_search
+        panel.query.setText("walrus")
+        panel.search_now()
+        qtbot.waitUntil(lambda: panel.results.count() == 1, timeout=10_000)
+        panel.results.itemActivated.emit(panel.results.item(0))
+    app.processEvents()
+    assert window.search_bar.isVisible()
+    assert window.width() <= 640, window.width()
