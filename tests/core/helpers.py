@@ -146,3 +146,25 @@ def tag_for_review(project) -> tuple[int, str]:
         for name in who:
             ops.tag_span(project, doc.id, name, label, start, start + len(phrase))
     return doc.id, text
+
+
+# A child process that measures its own peak memory (VmHWM, which starts
+# afresh at exec) over some work: the streaming tests' memory bounds.
+# A child script starts with CHILD_MEASURES and calls kb("VmRSS:") / kb("VmHWM:").
+CHILD_MEASURES = """
+def kb(field):
+    for line in open("/proc/self/status"):
+        if line.startswith(field):
+            return int(line.split()[1])
+"""
+
+
+def child_numbers(script: str, *args, timeout: float) -> tuple[int, ...]:
+    """Run `script` (after CHILD_MEASURES) in a fresh interpreter with
+    `args`; the integers it prints."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", CHILD_MEASURES + script, *map(str, args)], check=True,
+                         capture_output=True, text=True, timeout=timeout).stdout.split()
+    return tuple(int(word) for word in out)

@@ -6,8 +6,6 @@ the line its cut task starts on; memory does not grow with the file."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import textwrap
 
 import pytest
@@ -16,6 +14,7 @@ from hypothesis import strategies as st
 
 from annotator.core.errors import ImportRejected, InputError
 from annotator.core.formats import json_array, labelstudio
+from tests.core.helpers import child_numbers
 
 # Small chunks put a boundary inside every token, character and task.
 SMALL_CHUNKS = [1, 2, 3, 5, 7, 64]
@@ -231,11 +230,6 @@ _CHILD = textwrap.dedent("""
     from annotator.core.importer import import_files
     from annotator.core.storage import Project
 
-    def kb(field):
-        for line in open("/proc/self/status"):
-            if line.startswith(field):
-                return int(line.split()[1])
-
     source, db, mode = sys.argv[1:]
     with Project.open(db) as project:
         before = kb("VmRSS:")
@@ -248,9 +242,7 @@ _CHILD = textwrap.dedent("""
 
 
 def _peak_growth_kb(source, db, mode: str) -> tuple[int, int]:
-    out = subprocess.run([sys.executable, "-c", _CHILD, str(source), str(db), mode], check=True,
-                         capture_output=True, text=True, timeout=170).stdout.split()
-    return int(out[0]), int(out[1])
+    return child_numbers(_CHILD, source, db, mode, timeout=170)
 
 
 @pytest.mark.timeout(180)

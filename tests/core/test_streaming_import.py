@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 import textwrap
 
 import pytest
@@ -18,7 +16,7 @@ from annotator.core.formats import json_checks
 from annotator.core.importer import import_files
 from annotator.core.storage import Project
 from annotator.core.storage.sqlite import migrations
-from tests.core.helpers import snapshot, write_jsonl
+from tests.core.helpers import child_numbers, snapshot, write_jsonl
 
 
 def _line(i: int, label: str = "actor", name: str | None = None) -> str:
@@ -42,11 +40,6 @@ _CHILD = textwrap.dedent("""
     from annotator.core.importer import import_documents, import_files
     from annotator.core.storage import Project
 
-    def kb(field):
-        for line in open("/proc/self/status"):
-            if line.startswith(field):
-                return int(line.split()[1])
-
     source, db, mode = sys.argv[1:]
     with Project.open(db) as project:
         before = kb("VmRSS:")
@@ -59,9 +52,7 @@ _CHILD = textwrap.dedent("""
 
 
 def _peak_growth_kb(source, db, mode: str) -> tuple[int, int]:
-    out = subprocess.run([sys.executable, "-c", _CHILD, str(source), str(db), mode], check=True,
-                         capture_output=True, text=True, timeout=120).stdout.split()
-    return int(out[0]), int(out[1])
+    return child_numbers(_CHILD, source, db, mode, timeout=120)
 
 
 @pytest.mark.timeout(120)
