@@ -271,11 +271,15 @@ def cli(ctx: click.Context, db: Path | str | None, user: str, review: bool) -> N
         raise click.UsageError("--review opens the window in review mode; it does not go with a command "
                                f"({ctx.invoked_subcommand}).")
     if ctx.invoked_subcommand is None:
-        ctx.obj.refuse_on_server("The window")
         from annotator.gui.launch import run_gui  # Qt is only loaded for the window
 
+        settings = ctx.obj
+        if settings.server_url is not None:  # as the login, which --user (if given) must be
+            db, user = settings.server_url, settings.user if settings.user_given else None
+        else:
+            db, user = settings.db, settings.user
         # (review only when asked: run_gui's other callers and stand-ins take three arguments)
-        sys.exit(run_gui(ctx.obj.db, ctx.obj.user, seeds=None if ctx.obj.db_given else seeds_dir(),
+        sys.exit(run_gui(db, user, seeds=None if settings.db_given else seeds_dir(),
                          **({"review": True} if review else {})))
 
 
@@ -411,8 +415,6 @@ def export_command(settings: Settings, format_name: str | None, annotator: tuple
     if output is None and (format_.folder or format_.binary):
         raise click.UsageError(f"the {format_.name} format writes a {'folder' if format_.folder else 'binary file'}; "
                                "name it with -o")
-    if any(where):
-        settings.refuse_on_server("export --where (searching the text)")
     with settings.open_existing() as project:
         _check_output(settings, output)
         names = [exporter.check_annotator(project, name) for name in annotator] or None
@@ -508,8 +510,6 @@ def list_command(settings: Settings, where: tuple[str, ...]) -> None:
     line is written as its row is read, so a million documents start at
     once and nothing is held (the id column's width comes from the highest
     id, known before the first row)."""
-    if any(where):
-        settings.refuse_on_server("list --where (searching the text)")
     with settings.open_existing() as project:
         if any(where):
             ids = project.search_documents(where)

@@ -65,6 +65,12 @@ class ProjectDetached(ProjectError):
     writing on would corrupt or lose data, so nothing more is written."""
 
 
+class ProjectDisconnected(ProjectError):
+    """The connection to a server project is lost (the server restarted, the
+    network dropped): nothing more is read or written until the project
+    reconnects, which it tries by itself."""
+
+
 class Cancelled(AnnotatorError):
     """The person cancelled a long import or export; nothing was changed."""
 

@@ -70,10 +70,27 @@ class IdRanges:
 class Feed(NamedTuple):
     """Everything committed after a position in the change log."""
 
-    seq: int  # the log's position after these changes: ask from here next time
+    # the log's position after these changes: ask from here next time (a
+    # file's log counts rows; a server's is a snapshot, storage/postgres/changelog.py)
+    seq: int | str
     documents: IdRanges  # documents added, or whose statuses or span counts changed
     spans: Mapping[int, IdRanges]  # document id -> its spans added, relabelled or removed
     labels: bool  # the label schema changed
 
     def __bool__(self) -> bool:
         return bool(self.documents or self.spans or self.labels)
+
+    @classmethod
+    def from_rows(cls, seq: int | str, rows: Iterable[tuple[str, int | None, int | None, int | None]]) -> "Feed":
+        """The feed of change log rows (kind, doc_id, first_id, last_id)."""
+        spans: dict[int, list[tuple[int, int]]] = {}
+        documents: list[tuple[int, int]] = []
+        labels = False
+        for kind, doc_id, first, last in rows:
+            if kind == "spans":
+                spans.setdefault(doc_id, []).append((first, last))
+            elif kind == "documents":
+                documents.append((first, last))
+            else:
+                labels = True
+        return cls(seq, IdRanges(documents), {doc: IdRanges(r, doc) for doc, r in spans.items()}, labels)

@@ -50,13 +50,25 @@ def make_app() -> QApplication:
     return app
 
 
-def main(db: Path, user: str, seeds: Path | None, review: bool = False) -> int:
+def open_store(db: Path | str, user: str | None, seeds: Path | None):
+    """The project the window opens, and whose layer it shows as own: a
+    file, or a server project (a URL string) as the login it gives, which
+    `user`, when given, must be."""
+    if isinstance(db, str):
+        from annotator.core.storage.postgres.opening import open_server_project
+
+        project = open_server_project(db, user)
+        return project, project.login
+    return Project.open(db, seeds=seeds), user
+
+
+def main(db: Path | str, user: str | None, seeds: Path | None, review: bool = False) -> int:
     from annotator.gui.main_window import MainWindow
 
     app = make_app()
     project = None
     try:
-        project = Project.open(db, seeds=seeds)
+        project, user = open_store(db, user, seeds)
         window = MainWindow(project, user, QSettings(), review=review)
     except AnnotatorError as e:
         # The project cannot be opened, or is damaged past listing its

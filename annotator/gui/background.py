@@ -82,5 +82,6 @@ class BackgroundJob(QObject):
 
 
 def own_connection(project: Project) -> Project:
-    """A connection of the worker's own to the file the window has open."""
-    return Project.open_same(project.path, project.identity.file if project.identity else None)
+    """A connection of the worker's own to the project the window has open
+    (the same file, or the same server project as the same person)."""
+    return project.opener()()

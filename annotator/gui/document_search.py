@@ -50,7 +50,7 @@ class _Searcher(QObject):
     def __init__(self, project: Project):
         super().__init__()
         self._path = project.path
-        self._file = project.identity.file if project.identity else None
+        self._open_same = project.opener()
         self._read_only = project.read_only
         self._queries: queue.Queue = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="annotator-document-search", daemon=True)
@@ -67,7 +67,7 @@ class _Searcher(QObject):
             from annotator.core.storage import open_read_only
 
             return open_read_only(self._path)
-        return Project.open_same(self._path, self._file)
+        return self._open_same()
 
     def _run(self) -> None:
         project = None

@@ -36,7 +36,7 @@ def new_project(window) -> None:
 def open_project(window) -> None:
     if window.busy_saving():
         return
-    path, _ = dialogs.get_open_file_name(window, "Open project", str(window.project.path.parent),
+    path, _ = dialogs.get_open_file_name(window, "Open project", str(window.project.folder),
                                           PROJECT_FILTER)
     if path:
         _switch_to(window, path)
@@ -130,7 +130,7 @@ def merge_project(window) -> None:
     """File > Merge project…: other annotators' project files into this one."""
     if window.busy_saving() or window.reads_blocked():
         return
-    paths, _ = dialogs.get_open_file_names(window, "Merge project", str(window.project.path.parent),
+    paths, _ = dialogs.get_open_file_names(window, "Merge project", str(window.project.folder),
                                            PROJECT_FILTER)
     if paths:
         merge_paths(window, paths)
@@ -205,7 +205,7 @@ def export(window):
         choice = dialog.choice()
         window.settings.setValue("export_format", choice.format.name)
         format_ = choice.format
-        project_path = window.project.path
+        project_path = window.project.folder / f"{window.project.stem}.db"  # (named after the project)
         if format_.folder:
             default, filters = str(project_path.with_name(f"{project_path.stem}-{format_.name}")), "Folders (*)"
         else:
@@ -280,6 +280,10 @@ def export_to(window, path: str, choice=None) -> BackgroundJob | None:
 
 def backup_project(window) -> None:
     """File > Back up project…: a complete copy, -wal included, checked."""
+    if window.project.live:
+        dialogs.info(window, "Back up project", "A project on a server is backed up on the server "
+                     "(pg_dump, by its administrator). File > Export… writes what it holds to a file.")
+        return
     default = window.project.path.with_name(f"{window.project.path.stem}-backup.db")
     path, _ = dialogs.get_save_file_name(window, "Back up project", str(default), PROJECT_FILTER)
     if path:

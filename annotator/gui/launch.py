@@ -60,7 +60,9 @@ def x_server_answers(display: str, timeout: float = 2.0) -> bool:
         return False
 
 
-def run_gui(db: Path, user: str, seeds: Path | None, review: bool = False) -> int:
+def run_gui(db: Path | str, user: str | None, seeds: Path | None, review: bool = False) -> int:
+    """The window on `db` (a file, or a server project's URL: then `user`
+    None means the login the URL gives)."""
     if not has_display():
         print(NO_DISPLAY_MESSAGE, file=sys.stderr)
         return 2

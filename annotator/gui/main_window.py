@@ -26,6 +26,9 @@ from annotator.gui.span_list import SpanList
 from annotator.gui.text_indexer import TextIndexing
 
 POLL_MS = 1500
+# A server project is told of changes (looking costs no round trip): look
+# often, so another person's span appears well within a second.
+LIVE_POLL_MS = 250
 DEFAULT_FONT_SIZE = 13
 NOTICE_RED = "#B00020"
 OFFSET_PX = 32  # a second window opens this far right and down of the first
@@ -43,6 +46,8 @@ class MainWindow(QMainWindow):
         self.session.told.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
         self.session.failed.connect(self._failed)
         self.session.detached.connect(self._detached)
+        self.session.connection.connect(self._connection)
+        self._poll_ms = poll_ms
         self._label_actions: list[QAction] = []
         self._span_message = ""  # the status bar's description of the selected span
         self._close_when_saved = False
@@ -133,12 +138,19 @@ class MainWindow(QMainWindow):
         self.detached_label.setCursor(Qt.CursorShape.PointingHandCursor)
         self.detached_label.clicked.connect(lambda: file_commands.explain_detached(self))
         self.detached_label.hide()
+        self.disconnected_label = Notice("Server not answering: reconnecting; nothing is saved until then "
+                                         "(click for details)", NOTICE_RED, self)
+        self.disconnected_label.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.disconnected_label.clicked.connect(
+            lambda: dialogs.error(self, "Server not answering", self.session.disconnected_because))
+        self.disconnected_label.hide()
         self.pending_label = plain_label("", self)
         with_font(self.pending_label, weight=QFont.Weight.DemiBold)
         self.pending_label.hide()
         self.text_index = TextIndexing(self)
         bar = self.statusBar()
-        for label in (self.pending_label, self.text_index.label, self.detached_label, self.read_only_label,
+        for label in (self.pending_label, self.text_index.label, self.detached_label, self.disconnected_label,
+                      self.read_only_label,
                       self.user_label, self.path_label):
             bar.addPermanentWidget(label)
 
@@ -156,6 +168,8 @@ class MainWindow(QMainWindow):
         session = self.session
         if changed.project:
             self.detached_label.hide()
+            self.poll_timer.setInterval(min(self._poll_ms, LIVE_POLL_MS) if session.project.live
+                                        else self._poll_ms)
             if not self.poll_timer.isActive():
                 self.poll_timer.start()
             self.path_label.setText(str(session.project.path))
@@ -227,7 +241,7 @@ class MainWindow(QMainWindow):
         doc, project = self.session.doc, self.session.project
         parts = [doc.name] if doc else []
         # The annotator too: two windows on one project, as two people, are told apart.
-        parts += [project.path.name, self.session.user, "annotator"]
+        parts += [project.title, self.session.user, "annotator"]
         if project.read_only:
             parts.append("read-only")
         # "[*]" in a window title is Qt's modified-marker placeholder.
@@ -266,6 +280,12 @@ class MainWindow(QMainWindow):
             # so they see it (and can save a copy, or try again).
             self._close_when_saved = False
         dialogs.error(self, title, text)
+
+    def _connection(self, why: str) -> None:
+        """A server project's connection lost (why) or back ("")."""
+        self.disconnected_label.setVisible(bool(why))
+        if not why:
+            self.statusBar().showMessage("Connected to the server again: showing what it holds now.", 8000)
 
     def _detached(self) -> None:
         """The project file was moved, replaced or lost its -wal under us:

@@ -28,7 +28,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from annotator.core import ops
 from annotator.core.changes import Change
-from annotator.core.errors import AnnotatorError, ProjectDetached
+from annotator.core.errors import AnnotatorError, ProjectDetached, ProjectDisconnected
 from annotator.core.history import History
 from annotator.core.layers import Layer, may_change, may_edit
 from annotator.core.document_query import DocumentQuery
@@ -65,6 +65,9 @@ class Session(QObject, FollowsOtherPrograms, Searches, Reviews, MovesEdges):
     failed = Signal(str, str)
     # The project file was moved or replaced under us: nothing is read or written.
     detached = Signal()
+    # A server project's connection was lost (why), or is back (""): what is
+    # on screen stays, nothing is saved meanwhile, it reconnects by itself.
+    connection = Signal(str)
 
     def __init__(self, project: Project, user: str, parent=None):
         super().__init__(parent)
@@ -91,6 +94,7 @@ class Session(QObject, FollowsOtherPrograms, Searches, Reviews, MovesEdges):
         self._gather: Gather | None = None
         self._data_version = None
         self._reconnects = 0
+        self.disconnected_because = ""
         self._seq = 0  # how far into the project's change log this session has applied
         self._init_review()  # review mode (session_review.py)
 
@@ -181,6 +185,7 @@ class Session(QObject, FollowsOtherPrograms, Searches, Reviews, MovesEdges):
         # Writes never wait for the lock on this thread (see write_queue).
         project.wait_for_lock = False
         self.project = project
+        self.show_disconnected("")
         if user is not None:
             self._set_user(user)
         with self._batch() as c:
@@ -672,6 +677,12 @@ class Session(QObject, FollowsOtherPrograms, Searches, Reviews, MovesEdges):
                            "(see the red notice below).", 8000)
             self.detached.emit()
             return
+        if isinstance(error, ProjectDisconnected) and self.disconnected_because:
+            # Said already (the red notice): one box per outage is enough.
+            self.told.emit("Not saved: the server is not answering (see the red notice below).", 8000)
+            return
+        if isinstance(error, ProjectDisconnected):
+            self.show_disconnected(str(error))
         self.failed.emit("Not saved", str(error))
 
 

@@ -7,7 +7,7 @@ rather than by the person at the keyboard."""
 from __future__ import annotations
 
 from annotator.core.changes import Change
-from annotator.core.errors import ProjectDetached
+from annotator.core.errors import ProjectDetached, ProjectDisconnected
 from annotator.core.feed import Feed, IdRanges
 from annotator.gui.session_changes import Gather
 
@@ -33,8 +33,14 @@ class FollowsOtherPrograms:
         except ProjectDetached:
             self.detached.emit()
             return False
+        except ProjectDisconnected as e:
+            # A server project whose server went away: what is on screen
+            # stays; the project reconnects by itself at a later poll.
+            self.show_disconnected(str(e))
+            return False
         except Exception:  # the project was closed under us (shutdown)
             return False
+        self.show_disconnected("")
         if version == self._data_version and self.project.reconnects == self._reconnects:
             return False
         reconnected = self.project.reconnects != self._reconnects
@@ -49,6 +55,12 @@ class FollowsOtherPrograms:
             else:
                 self._apply_feed(feed)
         return True
+
+    def show_disconnected(self, why: str) -> None:
+        """Say once that the server's connection is lost ("": it is back)."""
+        if why != self.disconnected_because:
+            self.disconnected_because = why
+            self.connection.emit(why)
 
     def _reload_everything(self) -> None:
         """What another program changed, when no change log says what:

@@ -35,8 +35,7 @@ class TextIndexer(QObject):
 
     def __init__(self, project: Project, parent=None):
         super().__init__(parent)
-        self._path = project.path
-        self._file = project.identity.file if project.identity else None
+        self._open_same = project.opener()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -56,7 +55,7 @@ class TextIndexer(QObject):
 
     def _run(self) -> None:
         try:
-            project = Project.open_same(self._path, self._file)
+            project = self._open_same()
         except AnnotatorError as e:
             self.finished.emit(str(e))
             return

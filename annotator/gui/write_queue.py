@@ -16,7 +16,6 @@ from __future__ import annotations
 import queue
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
@@ -27,8 +26,8 @@ from annotator.core.storage import Project
 
 @dataclass
 class _Job:
-    path: Path
-    file: tuple[int, int] | None  # the file (device, inode) it had open then
+    key: tuple  # which project (the file's path and (device, inode) then)
+    open_same: Callable[[], Project]  # a connection of the worker's own to it
     operation: Callable[..., Any]
     args: tuple
     saved: Callable[[Any], None]
@@ -71,7 +70,8 @@ class WriteQueue(QObject):
         self.pending += 1
         self.pendingChanged.emit(self.pending)
         identity = project.identity
-        job = _Job(project.path, identity.file if identity else None, operation, args, saved, failed)
+        job = _Job((project.path, identity.file if identity else None), project.opener(), operation, args,
+                   saved, failed)
         with self._lock:
             self._jobs.put(job)
             if not self._running:
@@ -89,10 +89,9 @@ class WriteQueue(QObject):
         while True:
             job = self._jobs.get()
             try:
-                key = (job.path, job.file)
-                own = connections.get(key)
+                own = connections.get(job.key)
                 if own is None:
-                    own = connections[key] = Project.open_same(job.path, job.file)
+                    own = connections[job.key] = job.open_same()
                 result, error = job.operation(own, *job.args), None
             except AnnotatorError as e:
                 result, error = None, e

@@ -104,3 +104,19 @@ def database_in_english(postgres_server):
     code-point order."""
     with _new_database(postgres_server, "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en'") as made:
         yield made
+
+
+@pytest.fixture(scope="module")
+def restarting_server(postgres_server):
+    """A server of the module's own, to stop (as an administrator's restart
+    does: `halt()`) and start again (`resume()`) without disturbing the
+    session's; an empty database `database` in it owned by `owner`."""
+    server = TestServer().start()
+    try:
+        with server.admin() as conn:
+            conn.execute("CREATE ROLE owner LOGIN CREATEDB CREATEROLE PASSWORD 'owner secret'")
+            conn.execute("CREATE DATABASE restarting OWNER owner")
+        server.database = "restarting"
+        yield server
+    finally:
+        server.stop()

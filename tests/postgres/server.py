@@ -122,7 +122,7 @@ class TestServer:
         # A free port can be taken between looking and binding: try again.
         for attempt in range(5):
             self.port = _free_port()
-            options = " ".join([
+            self._options = options = " ".join([
                 f"-p {self.port}", "-c listen_addresses=127.0.0.1",
                 f"-c unix_socket_directories={self.folder}",
                 "-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off",
@@ -138,6 +138,18 @@ class TestServer:
             if "could not bind" not in self._log_tail() or attempt == 4:
                 raise RuntimeError(f"pg_ctl start failed:\n{result.stdout}{result.stderr}{self._log_tail()}")
         raise AssertionError("unreachable")
+
+    def halt(self) -> None:
+        """Stop the server as an administrator's restart does (fast
+        shutdown: connections are ended, the data is kept); `resume()`
+        starts it again on the same port."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "30", "stop")
+        self.running = False
+
+    def resume(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60",
+                  "-o", self._options, "start")
+        self.running = True
 
     def stop(self) -> None:
         """Stop the server (fast shutdown: the data is thrown away) and

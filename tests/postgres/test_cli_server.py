@@ -192,17 +192,42 @@ def test_the_url_can_come_from_the_environment(team, tmp_path):
     assert password("alice").encode() not in result.stderr
 
 
-@pytest.mark.parametrize("args, what", [
-    ((), "The window"),
-    (("list", "--where", "Xi"), "list --where"),
-    (("export", "--where", "Xi"), "export --where"),
-    (("backup", "copy.db"), "backup"),
-])
-def test_what_does_not_work_on_a_server_yet_says_so(team, tmp_path, args, what):
-    result = invoke(url_of(team, "alice"), *args)
+@pytest.mark.parametrize("given, passed", [((), None), (("--user", "alice"), "alice")])
+def test_the_window_opens_on_the_server_project(team, monkeypatch, given, passed):
+    """`annotator --db URL` opens the window on the URL itself (a string:
+    a Path would fold its //), as the login unless --user names one."""
+    opened = []
+    monkeypatch.setattr("annotator.gui.launch.run_gui",
+                        lambda db, user, seeds, **_: opened.append((db, user, seeds)) or 0)
+    url = url_of(team, "alice")
+    result = CliRunner().invoke(cli, ["--db", url, *given])
+    assert result.exit_code == 0, result.output
+    assert opened == [(url, passed, None)]
+
+
+def test_backup_on_a_server_says_to_use_the_servers_own(team, tmp_path):
+    result = invoke(url_of(team, "alice"), "backup", tmp_path / "copy.db")
     assert result.exit_code == 1
-    assert f"{what} " in result.stderr and "is not available for server projects yet" in result.stderr
+    assert "backup (use the server's own: pg_dump) is not available for server projects" in result.stderr
     assert password("alice") not in result.output
+    assert not (tmp_path / "copy.db").exists()
+
+
+def test_list_and_export_where_search_the_servers_text(team, tmp_path):
+    admin_url = url_of(team, "adam")
+    source = write_jsonl(tmp_path / "docs.jsonl", [
+        {"text": "Xi Jinping met the press.", "meta": {"name": "one"}},
+        {"text": "Nothing to see.", "meta": {"name": "two"}},
+        {"text": "Later XI JINPING left.", "meta": {"name": "three"}}])
+    assert invoke(admin_url, "import", source).exit_code == 0
+    listed = invoke(url_of(team, "alice"), "list", "--where", "xi jinping")
+    assert listed.exit_code == 0, listed.output
+    names = [line.split()[1] for line in listed.stdout.splitlines() if line.strip()]
+    assert sorted(names) == ["one", "three"]
+    out = tmp_path / "found.jsonl"
+    exported = invoke(url_of(team, "alice"), "export", "--where", "Jinping", "--where", "left", "-o", out)
+    assert exported.exit_code == 0, exported.output
+    assert [json.loads(line)["meta"]["name"] for line in out.read_text().splitlines()] == ["three"]
 
 
 def test_server_commands_need_a_server_url(tmp_path):

@@ -16,10 +16,8 @@ import itertools
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from annotator.core.errors import ProjectError
 from annotator.core.feed import IdRanges
 from annotator.core.model import DocumentSummary
-from annotator.core.storage.postgres.connect import server_message
 
 FETCH_ROWS = 2_000
 _cursor_numbers = itertools.count(1)
@@ -82,7 +80,7 @@ class BulkReads:
         try:
             yield
         except self._psycopg.Error as e:
-            raise ProjectError(f"{self.path}: reading failed: {server_message(e, self._url)}") from None
+            raise self.read_failed(e) from None
 
     def _held_cursor(self):
         """A server-side cursor (WITH HOLD: the connection is in autocommit)
@@ -145,7 +143,7 @@ class BulkReads:
         return self._rows(cursor)
 
     def text_index_pending(self) -> int:
-        """No search index on a server yet, so nothing is ever pending."""
+        """The server indexes text as it is stored (search.py): nothing is ever pending."""
         return 0
 
     def document_summaries(self, annotator: str, name_filter: str = "",

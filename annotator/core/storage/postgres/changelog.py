@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from annotator.core.feed import Feed
 from annotator.core.storage.sqlite.changelog import Recorder
 
 if TYPE_CHECKING:
@@ -28,15 +29,43 @@ __all__ = ["CHANGES_CHANNEL", "Recorder", "flush"]
 CHANGES_CHANNEL = "annotator_changes"
 
 _INSERT = "INSERT INTO change_log (kind, doc_id, first_id, last_id) VALUES (%s, %s, %s, %s)"
-_NOTIFY = "SELECT pg_notify('annotator_changes', '')"
+# (and the transaction's id, to ask the server later whether it committed
+# when the answer to COMMIT is lost with the connection)
+_NOTIFY = "SELECT pg_current_xact_id()::text, pg_notify('annotator_changes', '')"
+
+# A window's position in the log is a snapshot of the server's transactions
+# (pg_snapshot as text), not a number: sequence numbers are handed out when
+# a row is inserted, and transactions commit in another order, so "after
+# seq N" would miss a slow transaction's rows. What committed since a
+# snapshot is what it did not see and the reader's own statement does,
+# from the snapshot's oldest running transaction on (an index range).
+POSITION = "SELECT pg_current_snapshot()::text"
+CHANGES_SINCE = """
+SELECT now.snapshot::text, c.kind, c.doc_id, c.first_id, c.last_id
+FROM (SELECT pg_current_snapshot() AS snapshot) now
+LEFT JOIN change_log c ON c.txid >= pg_snapshot_xmin(%(seen)s::pg_snapshot)
+    AND NOT pg_visible_in_snapshot(c.txid, %(seen)s::pg_snapshot)"""
 
 
-def flush(recorder: Recorder, cur: psycopg.Cursor) -> None:
+def flush(recorder: Recorder, cur: psycopg.Cursor) -> str | None:
     """Write what `recorder` gathered (inside the transaction, before
-    COMMIT) and tell listeners to look once it commits."""
+    COMMIT) and tell listeners to look once it commits. Returns the
+    transaction's id if anything was written."""
     rows = recorder.rows()
     recorder.reset()
     if not rows:
-        return
+        return None
     cur.executemany(_INSERT, rows)
-    cur.execute(_NOTIFY)
+    return cur.execute(_NOTIFY).fetchone()[0]
+
+
+def position(conn: psycopg.Connection) -> str:
+    """The log's position now (a snapshot)."""
+    return conn.execute(POSITION).fetchone()[0]
+
+
+def changes_since(conn: psycopg.Connection, position: str) -> Feed:
+    """What committed after `position` (a snapshot from POSITION or an
+    earlier answer), with the position to ask from next time."""
+    rows = conn.execute(CHANGES_SINCE, {"seen": position}).fetchall()
+    return Feed.from_rows(rows[0][0], (row[1:] for row in rows if row[1] is not None))

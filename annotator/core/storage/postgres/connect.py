@@ -8,6 +8,7 @@ Every message that may quote the URL is shown without its password.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -32,15 +33,17 @@ def driver():
     return psycopg
 
 
-def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection:
+def connect(url: str, *, autocommit: bool = False, timeout: int = CONNECT_TIMEOUT_S,
+            **options: object) -> psycopg.Connection:
     """A connection to the project at `url`. Not autocommit by default:
     each statement then joins one transaction until commit. A reader wants
     autocommit: each read sees the latest commit, and no transaction is
-    left open between them (`conn.transaction()` still makes one)."""
+    left open between them (`conn.transaction()` still makes one).
+    `options`: more libpq settings (link.py's keepalives)."""
     psycopg = driver()
     try:
-        return psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_S, application_name="annotator",
-                               autocommit=autocommit)
+        return psycopg.connect(url, connect_timeout=timeout, application_name="annotator",
+                               autocommit=autocommit, **options)
     except psycopg.Error as e:
         raise ProjectError(f"Cannot connect to {redact_url(url)}: {server_message(e, url)}") from None
 
@@ -67,3 +70,16 @@ def transaction(conn: psycopg.Connection, url: str, doing: str) -> Iterator[psyc
         raise ProjectError(f"{doing}: not allowed on {redact_url(url)}: {server_message(e, url)}") from None
     except psycopg.Error as e:
         raise ProjectError(f"{doing} on {redact_url(url)} failed: {server_message(e, url)}") from None
+
+
+def reading(method):
+    """For a store's read methods: a server error becomes a ProjectError
+    naming the project, a lost connection a ProjectDisconnected (the
+    store's `read_failed` decides which)."""
+    @functools.wraps(method)
+    def read(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except self._psycopg.Error as e:
+            raise self.read_failed(e) from None
+    return read

@@ -22,6 +22,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
 from annotator.core.errors import ProjectError
+from annotator.core.storage.postgres.connect import driver
+from annotator.core.storage.postgres.security import run_quoted
 
 if TYPE_CHECKING:
     import psycopg
@@ -283,6 +285,38 @@ REVOKE ALL ON FUNCTION advance_id_sequence() FROM PUBLIC;
 """
 
 
+# The document list and search (storage/postgres/document_list.py, search.py).
+# 0001's documents_by_name folded names with the database's lower(), which
+# under most collations folds every script: the list's order is SQLite's
+# NOCASE, which folds ASCII letters only, as lower() does under "C". The
+# name is included so that pages, places and the name filter are read from
+# the index alone (an expression index cannot give back its column
+# otherwise, and a document row holds its text).
+_LIST_AND_SEARCH = """
+DROP INDEX documents_by_name;
+CREATE INDEX documents_by_name ON documents (lower(name COLLATE "C"), id) INCLUDE (name);
+-- search results by name in code points (ties by id), and `annotator list`
+CREATE INDEX documents_by_code_points ON documents (name COLLATE "C", id);
+-- the change feed reads what transactions its last snapshot could not see yet
+CREATE INDEX change_log_by_txid ON change_log (txid);
+"""
+# pg_trgm, where the server has it: a trusted extension, so the database's
+# owner may create it (PostgreSQL 13 on). Where it is missing, or it or its
+# indexes may not be created, the migration goes on without them (a
+# savepoint) and the name filter and search read every row instead:
+# slower, never wrong.
+TRIGRAMS_AVAILABLE = "SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm')"
+CREATE_TRIGRAMS = "CREATE EXTENSION IF NOT EXISTS pg_trgm"
+# The schema it is in (a server's administrator may have put it elsewhere
+# than public): its operator class is named through it, quoted by format().
+TRIGRAMS_SCHEMA = ("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+                   "WHERE e.extname = 'pg_trgm'")
+NAME_TRIGRAMS = ('CREATE INDEX documents_name_trigrams ON documents '
+                 'USING gin (lower(name COLLATE "C") %I.gin_trgm_ops)')
+TEXT_TRIGRAMS = ('CREATE INDEX documents_text_trigrams ON documents '
+                 'USING gin (lower(text COLLATE "C") %I.gin_trgm_ops)')
+
+
 def _tables(cur: psycopg.Cursor) -> None:
     cur.execute(_TABLES)
 
@@ -295,10 +329,29 @@ def _spend_no_ids(cur: psycopg.Cursor) -> None:
     cur.execute(_SPEND_NO_IDS)
 
 
+def _list_and_search(cur: psycopg.Cursor) -> None:
+    cur.execute(_LIST_AND_SEARCH)
+    cur.execute(TRIGRAMS_AVAILABLE)
+    if not cur.fetchone()[0]:
+        return
+    try:
+        with cur.connection.transaction():  # a savepoint
+            cur.execute(CREATE_TRIGRAMS)
+            cur.execute(TRIGRAMS_SCHEMA)
+            schema = cur.fetchone()[0]
+            run_quoted(cur, NAME_TRIGRAMS, schema)
+            run_quoted(cur, TEXT_TRIGRAMS, schema)
+    except driver().Error:
+        # not allowed here (no CREATE on the database, PostgreSQL before 13,
+        # an extension in a schema the owner may not use): searches scan
+        pass
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "0001_tables", _tables),
     Migration(2, "0002_row_security", _row_security),
     Migration(3, "0003_spend_no_ids", _spend_no_ids),
+    Migration(4, "0004_list_and_search", _list_and_search),
 )
 LATEST = MIGRATIONS[-1].version
 

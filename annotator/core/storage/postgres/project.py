@@ -1,6 +1,8 @@
 """A project on a PostgreSQL server: storage/interface.py's `Store` reads,
-and `write()`, whose unit of work (unit.py) holds every write (the change
-feed and the document list's pages are still to come, issue 16).
+`write()`, whose unit of work (unit.py) holds every write, and what a
+window needs to follow other people's work: change notices and the change
+feed (changelog.py), and a connection that comes back by itself after the
+server restarts or the network drops (link.py).
 
 One connection in autocommit: each read is one statement and sees the
 latest commit, as the file's reads do. Text is ordered COLLATE "C" (code
@@ -14,16 +16,20 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from annotator.core.changes import Decision
-from annotator.core.errors import ProjectError
-from annotator.core.feed import IdRanges
+from annotator.core.errors import ProjectDisconnected, ProjectError
+from annotator.core.feed import Feed, IdRanges
 from annotator.core.model import DOCUMENT_STATUSES, Document, Label, Span
 from annotator.core.storage.postgres import changelog, migrations
 from annotator.core.storage.postgres.bulk_reads import BulkReads
-from annotator.core.storage.postgres.connect import connect, driver, server_message
+from annotator.core.storage.postgres.connect import driver, reading, server_message
+from annotator.core.storage.postgres.document_list import DocumentList
+from annotator.core.storage.postgres.link import Link, open_listening
+from annotator.core.storage.postgres.search import Search
 from annotator.core.storage.postgres.unit import ServerUnit
-from annotator.core.storage.postgres.url import redact_url
+from annotator.core.storage.postgres.url import database_name, redact_url, server_host
 
 SPAN_COLUMNS = 'start, "end", label, annotator, doc_id, id'
 _SPAN = functools.partial(tuple.__new__, Span)  # a row is always the six SPAN_COLUMNS
@@ -60,31 +66,28 @@ ALL_STATUSES = 'SELECT doc_id, annotator, status FROM document_status ORDER BY d
 MERGED_LAYERS = "SELECT doc_id, annotator, source_id, source_name, fingerprint FROM merged_layers"
 
 
-def reading(method):
-    """A server error during a read becomes a ProjectError naming the project."""
-    @functools.wraps(method)
-    def read(self, *args, **kwargs):
-        try:
-            return method(self, *args, **kwargs)
-        except self._psycopg.Error as e:
-            raise ProjectError(f"{self.path}: reading failed: {server_message(e, self._url)}") from None
-    return read
-
-
-class ServerProject(BulkReads):
+class ServerProject(BulkReads, DocumentList, Search):
     """An open project on a server, as the person the URL logs in as."""
 
     read_only = False
     read_only_reason = ""
     wait_for_lock = True
     file_id = 0
+    # Other people's commits arrive as notices: looking costs no round
+    # trip, so a window may look often.
+    live = True
+    # what a project file has and a server does not (the window asks)
+    identity = None
+    detached = None
+    backup_path = None
+    can_save_copy = False
 
     def __init__(self, url: str) -> None:
         self._psycopg = driver()
         self._url = url
         # what messages and the window's title show: never the password
         self.path = redact_url(url)
-        self.conn = connect(url, autocommit=True)
+        self._link = Link(url, self.path, open_listening(url))
         self._labels: list[Label] | None = None
         self._unit: ServerUnit | None = None  # the open unit of work, if any
         try:
@@ -101,8 +104,74 @@ class ServerProject(BulkReads):
     def open(cls, url: str) -> ServerProject:
         return cls(url)
 
+    @property
+    def title(self) -> str:
+        """What a window's title calls the project: the database's name
+        and where it is ("news on db.example.org")."""
+        return f"{self.stem} on {server_host(self._url)}"
+
+    @property
+    def folder(self) -> Path:
+        """Where file dialogs start: the home folder (the project is no file)."""
+        return Path.home()
+
+    @property
+    def stem(self) -> str:
+        """What files made from the project (exports) are named after."""
+        return database_name(self._url) or "project"
+
+    def opener(self):
+        """How a worker thread opens its own connection to this project."""
+        return functools.partial(_open_as, self._url, getattr(self, "login", None))
+
+    @property
+    def conn(self):
+        """The connection now (another one after a reconnect)."""
+        return self._link.conn
+
     def close(self) -> None:
-        self.conn.close()
+        self._link.close()
+
+    def read_failed(self, error: Exception) -> ProjectError:
+        """The error to raise for a read the server did not answer."""
+        if self.conn.broken or self.conn.closed:
+            self._link.drop(error)
+            return self._link.disconnected()
+        return ProjectError(f"{self.path}: reading failed: {server_message(error, self._url)}")
+
+    # ------------------------------------------- following other people's work
+
+    @property
+    def reconnects(self) -> int:
+        """How often the connection was lost and made again: what was read
+        before may be out of date (the window reads everything again)."""
+        return self._link.reconnects
+
+    def check_file(self) -> None:
+        """Raise ProjectDisconnected while the server cannot be reached
+        (trying to reconnect, see link.py). The name is the file's: the
+        window asks every store this at each poll."""
+        self._link.check()
+
+    def data_version(self) -> int:
+        """Moves when anyone (this connection too) committed a change:
+        the change notices received, counted without a round trip."""
+        return self._link.notices()
+
+    def settle(self) -> None:
+        """Nothing to do: a server keeps no -wal for us to empty."""
+
+    def change_seq(self) -> str:
+        """The change log's position now: pass it to `changes_since` later."""
+        try:
+            return changelog.position(self.conn)
+        except self._psycopg.Error as e:
+            raise self.read_failed(e) from None
+
+    @reading
+    def changes_since(self, seq: str) -> Feed:
+        """What everyone (this connection too) committed after `seq`."""
+        return changelog.changes_since(self.conn, seq)
 
     def __enter__(self) -> ServerProject:
         return self
@@ -127,20 +196,50 @@ class ServerProject(BulkReads):
             with self.conn.transaction():  # psycopg: a savepoint inside a transaction
                 yield self._unit
             return
+        self._check_connected()
         recorder = changelog.Recorder()
         self._unit = ServerUnit(self.conn, recorder, self._url, self.path)
+        txid, committing = None, False
         try:
             with self.conn.transaction(), self.conn.cursor() as cur:
                 yield self._unit
                 if self.conn.info.transaction_status == self._psycopg.pq.TransactionStatus.INERROR:
                     # a failed statement whose error the block swallowed: the server would roll back anyway
                     raise ProjectError(f"{self.path}: a step of the change failed; nothing was changed")
-                changelog.flush(recorder, cur)
-        except self._psycopg.Error as e:  # at COMMIT, or the connection lost
-            raise ProjectError(f"{self.path}: the change could not be saved and was undone: "
-                               f"{server_message(e, self._url)}") from None
+                txid = changelog.flush(recorder, cur)
+                committing = True
+        except self._psycopg.Error as e:
+            if not (self.conn.broken or self.conn.closed):
+                raise ProjectError(f"{self.path}: the change could not be saved and was undone: "
+                                   f"{server_message(e, self._url)}") from None
+            self._link.drop(e)
+            if not committing or txid is None:
+                raise ProjectError(f"{self.path}: the change was not saved: the connection to the server "
+                                   f"was lost ({self._link.lost}). The window reconnects by itself; try "
+                                   "again then.") from None
+            # COMMIT was sent and its answer lost: the server knows what became of it.
+            outcome = self._link.outcome(txid)
+            if outcome != "committed":
+                known = ("the server says it was not saved" if outcome else
+                         "whether it was saved is not known until the server answers again; the window "
+                         "then shows what the server holds")
+                raise ProjectError(f"{self.path}: the connection to the server was lost while saving the "
+                                   f"change ({server_message(e, self._url)}): {known}.") from None
         finally:
             self._unit = None
+
+    def _check_connected(self) -> None:
+        """Before a write: a connection found lost is made again here and
+        now if the server answers (a restart the poll has not noticed yet
+        would otherwise refuse the first change after it)."""
+        try:
+            self._link.notices()  # reads a goodbye the server left on the socket
+        except ProjectDisconnected:
+            pass
+        try:
+            self._link.check(wait=True)
+        except ProjectDisconnected as e:
+            raise ProjectDisconnected(f"Not saved: {e}") from None
 
     # ----------------------------------------------------------------- labels
 
@@ -189,6 +288,14 @@ class ServerProject(BulkReads):
         else:
             rows = self.conn.execute(SPANS_OF_LAYER, (doc_id, annotator))
         return list(map(_SPAN, rows))
+
+    @reading
+    def read_spans(self, doc_id: int) -> HeldSpans:
+        """Every layer's spans of a document, in the order of `spans(doc_id)`,
+        to be read a page at a time (the window's first screen first)."""
+        cursor = self._held_cursor()
+        cursor.execute(SPANS_OF_DOCUMENT, (doc_id,))
+        return HeldSpans(self, cursor)
 
     @reading
     def span(self, span_id: int) -> Span | None:
@@ -252,3 +359,45 @@ class ServerProject(BulkReads):
         return {(doc_id, annotator): (source_id, name, fingerprint)
                 for doc_id, annotator, source_id, name, fingerprint in self.conn.execute(MERGED_LAYERS)}
 
+
+
+class HeldSpans:
+    """A document's spans read a page at a time from a cursor held on the
+    server (WITH HOLD: made whole when opened, so the pages are one
+    snapshot however long the window waits between them)."""
+
+    def __init__(self, project: ServerProject, cursor) -> None:
+        self._project = project
+        self._cursor = cursor
+
+    @property
+    def done(self) -> bool:
+        return self._cursor is None
+
+    def read(self, n: int) -> list[Span]:
+        """The next `n` spans (fewer at the end, then none)."""
+        if self._cursor is None:
+            return []
+        try:
+            page = list(map(_SPAN, self._cursor.fetchmany(n)))
+        except self._project._psycopg.Error as e:
+            self._cursor = None
+            raise self._project.read_failed(e) from None
+        if len(page) < n:
+            self.close()
+        return page
+
+    def close(self) -> None:
+        cursor, self._cursor = self._cursor, None
+        if cursor is not None:
+            try:
+                cursor.close()
+            except self._project._psycopg.Error:
+                pass  # the connection is gone, and the cursor with it
+
+
+def _open_as(url: str, login: str | None) -> ServerProject:
+    project = ServerProject.open(url)
+    if login is not None:
+        project.login = login
+    return project

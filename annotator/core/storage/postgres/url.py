@@ -78,3 +78,13 @@ def database_name(url: str) -> str | None:
     except ValueError:
         return None
     return path or None
+
+
+def server_host(url: str) -> str:
+    """The host a URL names, for a window's title ("this computer" when it
+    names none: libpq then uses the local socket)."""
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        host = None
+    return host or "this computer"

@@ -97,16 +97,6 @@ def changes_since(conn: sqlite3.Connection, seq: int) -> Feed | None:
     oldest = conn.execute("SELECT min(seq) FROM change_log").fetchone()[0]
     if oldest is None or oldest > seq + 1:
         return None
-    spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    documents: list[tuple[int, int]] = []
-    labels = False
     rows = conn.execute("SELECT kind, doc_id, first_id, last_id FROM change_log WHERE seq > ? AND seq <= ?",
                         (seq, last))
-    for kind, doc_id, first, last_id in rows:
-        if kind == "spans":
-            spans[doc_id].append((first, last_id))
-        elif kind == "documents":
-            documents.append((first, last_id))
-        else:
-            labels = True
-    return Feed(last, IdRanges(documents), {doc: IdRanges(r, doc) for doc, r in spans.items()}, labels)
+    return Feed.from_rows(last, rows)

@@ -19,6 +19,7 @@ Guarantees (see README, "Your data is safe"):
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import shutil
@@ -28,7 +29,7 @@ import time
 import weakref
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from annotator.core import files
 
@@ -58,6 +59,10 @@ class MustReconnect(Exception):
 
 class Project(Reads):
     """An open project file. Use `Project.open(path)`; close it when done."""
+
+    # Another program's commits are seen by polling the file (a server
+    # project is told of them: storage/postgres/link.py).
+    live = False
 
     def __init__(self, path: Path, conn: sqlite3.Connection, read_only: bool):
         self.path = path
@@ -160,6 +165,26 @@ class Project(Reads):
             project.close()
             raise problem
         return project
+
+    @property
+    def title(self) -> str:
+        """What a window's title calls the project: the file's name."""
+        return self.path.name
+
+    @property
+    def folder(self) -> Path:
+        """Where file dialogs start: the project file's folder."""
+        return self.path.parent
+
+    @property
+    def stem(self) -> str:
+        """What files made from the project (exports) are named after."""
+        return self.path.stem
+
+    def opener(self) -> Callable[[], "Project"]:
+        """How a worker thread opens its own connection to this project:
+        to the same file, refused if the path names another one by then."""
+        return functools.partial(Project.open_same, self.path, self.identity.file if self.identity else None)
 
     @property
     def identity(self) -> "FileIdentity | None":

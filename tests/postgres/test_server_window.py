@@ -1,0 +1,106 @@
+"""The window on a server project (issue 16): two people's windows see each
+other's work appear by themselves, and a server restart mid-session is
+said, refused whole while it lasts, and recovered from without losing
+what is on screen or what was saved."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from annotator.core.storage.postgres.opening import open_server_project
+from tests.postgres.conftest import OWNER, OWNER_PASSWORD
+from tests.postgres.test_server_live import password, set_up
+
+
+@pytest.fixture
+def window_on(qtbot, tmp_path):
+    from annotator.gui.main_window import MainWindow
+
+    def make(url: str):
+        project = open_server_project(url)
+        settings = QSettings(str(tmp_path / f"{project.login}.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(project, project.login, settings)  # the poll runs, as for a person
+        qtbot.addWidget(window)
+        window.resize(1100, 700)
+        window.show()
+        return window
+
+    return make
+
+
+@pytest.fixture
+def boxes(monkeypatch):
+    """Error boxes the window shows, as (title, text), instead of blocking."""
+    shown = []
+    monkeypatch.setattr("annotator.gui.dialogs.error", lambda parent, title, text: shown.append((title, text)))
+    return shown
+
+
+def spans_of(window, annotator: str):
+    return [s for s in window.session.index if s.annotator == annotator]
+
+
+def test_two_windows_see_each_others_work(database, window_on, qtbot):
+    set_up(database.owner_url)
+    alice = window_on(database.url("alice", password("alice")))
+    bob = window_on(database.url("bob", password("bob")))
+    assert alice.session.doc is not None and bob.session.doc.id == alice.session.doc.id
+    assert "alice:***@" in alice.path_label.text() and password("alice") not in alice.path_label.text()
+
+    started = time.monotonic()
+    alice.session.apply_label("actor", (0, 7))
+    qtbot.waitUntil(lambda: len(spans_of(bob, "alice")) == 1, timeout=10_000)
+    print(f"bob's window showed alice's span after {time.monotonic() - started:.3f} s")
+    assert spans_of(bob, "alice") == spans_of(alice, "alice")
+    bob.session.apply_label("organisation", (10, 20))
+    qtbot.waitUntil(lambda: len(spans_of(alice, "bob")) == 1, timeout=10_000)
+    # Alice's undo takes her span away in both windows.
+    alice.session.undo()
+    qtbot.waitUntil(lambda: not spans_of(bob, "alice"), timeout=10_000)
+    assert not spans_of(alice, "alice") and len(spans_of(bob, "bob")) == 1
+
+
+def test_a_server_restart_mid_session(restarting_server, window_on, qtbot, boxes):
+    server = restarting_server
+    set_up(server.url(OWNER, OWNER_PASSWORD, server.database))
+    url = server.url("alice", password("alice"), server.database)
+    window = window_on(url)
+    session = window.session
+    session.apply_label("actor", (0, 7))
+    saved = spans_of(window, "alice")
+    assert len(saved) == 1
+    server.halt()
+    try:
+        qtbot.waitUntil(window.disconnected_label.isVisible, timeout=10_000)
+        assert "connection to the server was lost" in session.disconnected_because
+        # What is on screen stays; a change is refused whole, and said so.
+        assert spans_of(window, "alice") == saved and session.doc is not None
+        session.apply_label("date", (20, 30))
+        assert spans_of(window, "alice") == saved
+        # (the red notice says it already: the status bar, not a box per try)
+        assert "Not saved: the server is not answering" in window.statusBar().currentMessage()
+        assert not boxes
+    finally:
+        server.resume()
+    qtbot.waitUntil(lambda: not window.disconnected_label.isVisible(), timeout=15_000)
+    assert spans_of(window, "alice") == saved
+    session.apply_label("date", (20, 30))
+    assert len(spans_of(window, "alice")) == 2
+    with open_server_project(url) as check:
+        assert [s[:4] for s in check.spans(session.doc.id)] == [s[:4] for s in spans_of(window, "alice")]
+    # Undo still knows the step made before the restart.
+    session.undo()
+    session.undo()
+    with open_server_project(url) as check:
+        assert check.spans(session.doc.id) == []
+
+
+def test_a_worker_opens_its_own_connection_as_the_same_person(database):
+    set_up(database.owner_url)
+    with open_server_project(database.url("bob", password("bob"))) as bob:
+        with bob.opener()() as own:
+            assert own is not bob and own.login == "bob"
+            assert own.conn.info.backend_pid != bob.conn.info.backend_pid
