@@ -5,7 +5,8 @@
     python -m bench --list           # the group names
 
 Groups: open (1), spans (2: window and store), scroll (3), import (4),
-export (5), startup (6), memory (7), list (8), tagall (9), feed (10), merge (M), agreement (A), review (R). Data is generated on first
+export (5), startup (6), memory (7), list (8), tagall (9), feed (10), merge (M), agreement (A), review (R),
+server (SV: a PostgreSQL server the bench starts; skipped where none is installed). Data is generated on first
 use under bench/out/ (git-ignored); the GUI runs with QT_QPA_PLATFORM=offscreen.
 Each group runs in a fresh Python process; within a group the baseline is
 measured beside our code in the same process (start-up and memory: in
@@ -43,6 +44,7 @@ def _groups():
         "scale_export": _scale_export,
         "import_scale": _import_scale,
         "list1m": _list_scale,
+        "server": _server,
     }
 
 
@@ -56,6 +58,12 @@ def _list_scale():
     from bench import list_scale_bench  # builds bench/out/list-1m.db on first use (~10 min)
 
     return list_scale_bench.bench_list_scale()
+
+
+def _server():
+    from bench import server_bench  # starts its own PostgreSQL server (fsync on); skips where none is installed
+
+    return server_bench.bench_server()
 
 
 def _scale_export():
