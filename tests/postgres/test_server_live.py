@@ -189,3 +189,27 @@ def _reconnected(project: ServerProject) -> bool:
     except ProjectDisconnected:
         return False
     return True
+
+
+def test_the_log_is_pruned_and_a_reader_left_behind_reads_everything_again(project_url, database):
+    """The log keeps its newest 20,000 rows (pruned as it passes each
+    thousand, by the owner's trigger: people may only add rows). A reader
+    whose position is older than a pruned row is told to read afresh
+    (None), never handed a feed with a hole in it."""
+    with ServerProject.open(project_url("bob")) as bob, ServerProject.open(project_url("alice")) as alice:
+        behind = bob.change_seq()
+        ops.tag_span(alice, 1, "alice", "actor", 0, 4)
+        with psycopg.connect(project_url("alice")) as raw:  # 21,000 rows as alice may add them
+            raw.execute("INSERT INTO change_log (kind, doc_id, first_id, last_id) "
+                        "SELECT 'documents', NULL, 1, 1 FROM generate_series(1, 21000)")
+        with database.admin() as conn:
+            kept, newest = conn.execute("SELECT count(*), max(seq) FROM change_log").fetchone()
+            assert kept == 20_000 and conn.execute("SELECT min(seq) FROM change_log").fetchone()[0] == newest - 19_999
+        assert bob.changes_since(behind) is None
+        now = bob.change_seq()
+        change = ops.tag_span(alice, 1, "alice", "date", 5, 9)
+        assert change.added[0].id in bob.changes_since(now).spans[1]
+        # Deleting rows is still the owner's: alice's own DELETE removes nothing.
+        with psycopg.connect(project_url("alice")) as raw:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                raw.execute("DELETE FROM change_log")

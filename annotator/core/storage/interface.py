@@ -1,16 +1,17 @@
 """The storage interface: what the core asks of a project, whatever keeps it.
 
-These Protocols are the contract a backend fulfils; the SQLite file
-(storage/sqlite) is the one today, a PostgreSQL server is the next. They
+These Protocols are the contract a backend fulfils: the SQLite file
+(storage/sqlite) and a PostgreSQL server (storage/postgres). They
 speak of documents, layers, spans, statuses, labels and changes, never of
 tables or connections, so operations (core/ops.py, importer.py) are written
-once for both. Checked against the SQLite backend by tests/core/test_storage_interface.py.
+once for both. Checked by tests/core/test_storage_interface.py (the file)
+and tests/postgres/test_unit_interface.py (the server).
 """
 
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from typing import Iterable, Iterator, Protocol
+from typing import Callable, Iterable, Iterator, Protocol
 
 from annotator.core.changes import Decision
 from annotator.core.document_query import DocumentQuery
@@ -79,16 +80,28 @@ class SpanPages(Protocol):
 class Store(Protocol):
     """An open project."""
 
-    path: object
+    path: object  # what messages name it by (a server's URL without its password)
+    title: str  # what a window's title calls it
+    folder: object  # where file dialogs start
+    stem: str  # what files made from it (exports) are named after
     read_only: bool
     read_only_reason: str
     wait_for_lock: bool
+    live: bool  # told of other programs' commits (a server), rather than polling a file
+    reconnects: int  # moves when what was read before may be stale: read everything again
+    detached: object  # why the file may no longer be written (None: it may); never for a server
 
     def write(self) -> AbstractContextManager[UnitOfWork]:
         """A unit of work; one inside another is a savepoint of the outer."""
 
+    def opener(self) -> Callable[[], "Store"]:
+        """How a worker thread opens its own connection to the same project."""
+
     def close(self) -> None: ...
+    # each poll of the window: raises ProjectDetached (a file moved) or
+    # ProjectDisconnected (a server gone, reconnecting)
     def check_file(self) -> None: ...
+    def settle(self) -> None: ...
     def forget_cached(self) -> None: ...
     def data_version(self) -> int: ...
 

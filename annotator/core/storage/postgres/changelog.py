@@ -7,9 +7,8 @@ keeps both backends logging alike); here it is written into the server's
 `change_log` (migration 0001), whose `changed_by` and `txid` the server
 fills in itself (the policy checks that `changed_by` is the writer).
 
-Not pruned here: people may only add to the log (their grant is INSERT of
-four columns), so keeping it bounded is the owner's, or a later
-SECURITY DEFINER function's, to do.
+Kept bounded by a trigger of the owner's (migration 0006): people may
+only add rows (their grant is INSERT of four columns).
 """
 
 from __future__ import annotations
@@ -40,10 +39,15 @@ _NOTIFY = "SELECT pg_current_xact_id()::text, pg_notify('annotator_changes', '')
 # snapshot is what it did not see and the reader's own statement does,
 # from the snapshot's oldest running transaction on (an index range).
 POSITION = "SELECT pg_current_snapshot()::text"
+# Rows are pruned (migration 0006): a position whose oldest running
+# transaction is not after the newest pruned one may have missed a row,
+# and gets no rows but `too_old` (the reader then reads everything again).
 CHANGES_SINCE = """
-SELECT now.snapshot::text, c.kind, c.doc_id, c.first_id, c.last_id
-FROM (SELECT pg_current_snapshot() AS snapshot) now
-LEFT JOIN change_log c ON c.txid >= pg_snapshot_xmin(%(seen)s::pg_snapshot)
+SELECT now.snapshot::text, now.too_old, c.kind, c.doc_id, c.first_id, c.last_id
+FROM (SELECT pg_current_snapshot() AS snapshot,
+             (SELECT pruned_to FROM change_log_horizon) >= pg_snapshot_xmin(%(seen)s::pg_snapshot) AS too_old
+     ) now
+LEFT JOIN change_log c ON NOT now.too_old AND c.txid >= pg_snapshot_xmin(%(seen)s::pg_snapshot)
     AND NOT pg_visible_in_snapshot(c.txid, %(seen)s::pg_snapshot)"""
 
 
@@ -64,8 +68,11 @@ def position(conn: psycopg.Connection) -> str:
     return conn.execute(POSITION).fetchone()[0]
 
 
-def changes_since(conn: psycopg.Connection, position: str) -> Feed:
+def changes_since(conn: psycopg.Connection, position: str) -> Feed | None:
     """What committed after `position` (a snapshot from POSITION or an
-    earlier answer), with the position to ask from next time."""
+    earlier answer), with the position to ask from next time; None when
+    the log was pruned past it (read everything again)."""
     rows = conn.execute(CHANGES_SINCE, {"seen": position}).fetchall()
-    return Feed.from_rows(rows[0][0], (row[1:] for row in rows if row[1] is not None))
+    if rows[0][1]:
+        return None
+    return Feed.from_rows(rows[0][0], (row[2:] for row in rows if row[2] is not None))

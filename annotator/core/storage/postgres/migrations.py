@@ -317,8 +317,50 @@ TEXT_TRIGRAMS = ('CREATE INDEX documents_text_trigrams ON documents '
                  'USING gin (lower(text COLLATE "C") %I.gin_trgm_ops)')
 
 
+# The change log kept bounded, as the file's is (storage/sqlite/changelog.py:
+# the newest 20,000 rows, pruned whenever the log passes a multiple of
+# 1,000). People may only add rows, so the pruning is a trigger running as
+# the owner. A reader whose last position is older than a pruned row may
+# have missed it: `change_log_horizon` holds the newest transaction id
+# pruned, and the feed answers "read everything again" to a position whose
+# oldest running transaction is not after it (changelog.py).
+_PRUNED_CHANGE_LOG = """
+CREATE TABLE change_log_horizon (
+    only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    pruned_to xid8 NOT NULL
+);
+INSERT INTO change_log_horizon (pruned_to) VALUES ('0');
+CREATE FUNCTION prune_change_log() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, public AS $$
+DECLARE
+    newest bigint;
+    first_added bigint;
+    gone xid8;
+BEGIN
+    SELECT max(seq), min(seq) INTO newest, first_added FROM added;
+    IF newest IS NULL OR newest / 1000 = (first_added - 1) / 1000 THEN
+        RETURN NULL;
+    END IF;
+    WITH deleted AS (DELETE FROM change_log WHERE seq <= newest - 20000 RETURNING txid)
+    SELECT max(txid) INTO gone FROM deleted;
+    IF gone IS NOT NULL THEN
+        UPDATE change_log_horizon SET pruned_to = greatest(pruned_to, gone);
+    END IF;
+    RETURN NULL;
+END
+$$;
+REVOKE ALL ON FUNCTION prune_change_log() FROM PUBLIC;
+CREATE TRIGGER change_log_pruned AFTER INSERT ON change_log
+    REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION prune_change_log();
+"""
+
+
 def _tables(cur: psycopg.Cursor) -> None:
     cur.execute(_TABLES)
+
+
+def _pruned_change_log(cur: psycopg.Cursor) -> None:
+    cur.execute(_PRUNED_CHANGE_LOG)
 
 
 def _row_security(cur: psycopg.Cursor) -> None:
@@ -352,6 +394,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "0002_row_security", _row_security),
     Migration(3, "0003_spend_no_ids", _spend_no_ids),
     Migration(4, "0004_list_and_search", _list_and_search),
+    Migration(6, "0006_pruned_change_log", _pruned_change_log),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -169,8 +169,9 @@ class ServerProject(BulkReads, DocumentList, Search):
             raise self.read_failed(e) from None
 
     @reading
-    def changes_since(self, seq: str) -> Feed:
-        """What everyone (this connection too) committed after `seq`."""
+    def changes_since(self, seq: str) -> Feed | None:
+        """What everyone (this connection too) committed after `seq`; None
+        when the log was pruned past it: then read afresh."""
         return changelog.changes_since(self.conn, seq)
 
     def __enter__(self) -> ServerProject:
