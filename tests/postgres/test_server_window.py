@@ -5,6 +5,7 @@ what is on screen or what was saved."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -12,7 +13,9 @@ from PySide6.QtCore import QSettings
 
 from annotator.core.storage.postgres.opening import open_server_project
 from tests.postgres.conftest import OWNER, OWNER_PASSWORD
-from tests.postgres.test_server_live import password, set_up
+from tests.postgres.test_server_live import SAMPLE, password, set_up
+
+SAMPLE_NAME = SAMPLE.stem
 
 
 @pytest.fixture
@@ -104,3 +107,24 @@ def test_a_worker_opens_its_own_connection_as_the_same_person(database):
         with bob.opener()() as own:
             assert own is not bob and own.login == "bob"
             assert own.conn.info.backend_pid != bob.conn.info.backend_pid
+
+
+def test_find_in_all_documents_and_export_on_a_server(database, window_on, qtbot, tmp_path):
+    """The window's workers (Find in all documents, Export) open their own
+    connection to the server project, as the same person."""
+    from annotator.gui.file_commands import export_to
+
+    set_up(database.owner_url)
+    window = window_on(database.url("bob", password("bob")))
+    window.session.apply_label("actor", (0, 7))
+    window.commands["find_documents"].trigger()
+    panel = window.document_search
+    panel.query.setText("xi jinping")
+    panel.search_now()
+    qtbot.waitUntil(lambda: panel.status.text() not in ("", "Searching…"), timeout=10_000)
+    assert panel.results.count() == 1 and SAMPLE_NAME in panel.results.item(0).text()
+    out = tmp_path / "bob.jsonl"
+    job = export_to(window, str(out))
+    qtbot.waitUntil(lambda: not job.running, timeout=20_000)
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [(line["annotator"], [s["label"] for s in line["spans"]]) for line in lines] == [("bob", ["actor"])]
