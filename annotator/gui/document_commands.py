@@ -27,6 +27,13 @@ def previous_document(window) -> None:
 def switch_annotator(window) -> None:
     if window.busy_saving():
         return
+    login = getattr(window.project, "login", None)
+    if login is not None:  # a server project: the server knows who is writing
+        dialogs.info(window, "Switch annotator",
+                     f"On a team server you work as the login you connected with ({login}): the server "
+                     "decides by it which layer is yours. To work as someone else, open the window with "
+                     "their login.")
+        return
     try:
         name = dialogs.ask_annotator(window, window.user, window.project.annotators())
     except ValueError as e:

@@ -138,8 +138,9 @@ class MainWindow(QMainWindow):
         self.detached_label.setCursor(Qt.CursorShape.PointingHandCursor)
         self.detached_label.clicked.connect(lambda: file_commands.explain_detached(self))
         self.detached_label.hide()
-        self.disconnected_label = Notice("Server not answering: reconnecting; nothing is saved until then "
-                                         "(click for details)", NOTICE_RED, self)
+        self.disconnected_label = Notice("Server not answering: reconnecting", NOTICE_RED, self)
+        self.disconnected_label.setToolTip("Nothing is saved until the window is connected again; what is on "
+                                           "screen stays. Click for details.")
         self.disconnected_label.setCursor(Qt.CursorShape.PointingHandCursor)
         self.disconnected_label.clicked.connect(
             lambda: dialogs.error(self, "Server not answering", self.session.disconnected_because))

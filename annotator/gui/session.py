@@ -679,7 +679,7 @@ class Session(QObject, FollowsOtherPrograms, Searches, Reviews, MovesEdges):
             return
         if isinstance(error, ProjectDisconnected) and self.disconnected_because:
             # Said already (the red notice): one box per outage is enough.
-            self.told.emit("Not saved: the server is not answering (see the red notice below).", 8000)
+            self.told.emit("Not saved: the server is not answering (see the red notice).", 8000)
             return
         if isinstance(error, ProjectDisconnected):
             self.show_disconnected(str(error))

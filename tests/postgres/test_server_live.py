@@ -5,13 +5,14 @@ back by itself after the server restarts, with nothing half-saved."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import psycopg
 import pytest
 
 from annotator.core import ops
-from annotator.core.errors import ProjectDisconnected, ProjectError
+from annotator.core.errors import ProjectBusy, ProjectDisconnected, ProjectError
 from annotator.core.importer import import_files
 from annotator.core.model import Span
 from annotator.core.paths import seeds_dir
@@ -213,3 +214,25 @@ def test_the_log_is_pruned_and_a_reader_left_behind_reads_everything_again(proje
         with psycopg.connect(project_url("alice")) as raw:
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 raw.execute("DELETE FROM change_log")
+
+
+def test_a_write_meeting_a_lock_is_busy_at_once_for_the_window_and_waits_on_a_worker(project_url, database):
+    """The window's writes do not wait on the GUI thread for a lock another
+    transaction holds (an admin's label rename locks everyone's spans):
+    ProjectBusy at once, nothing written; the write queue's worker (a
+    project that waits) gets through once the lock is released."""
+    with ServerProject.open(project_url("alice")) as alice:
+        holder = psycopg.connect(database.owner_url)
+        holder.execute("LOCK TABLE spans IN EXCLUSIVE MODE")
+        try:
+            alice.wait_for_lock = False
+            with pytest.raises(ProjectBusy, match="another change on the server holds"):
+                ops.tag_span(alice, 1, "alice", "actor", 0, 4)
+            alice.wait_for_lock = True
+            releasing = threading.Timer(0.5, holder.rollback)
+            releasing.start()
+            change = ops.tag_span(alice, 1, "alice", "actor", 0, 4)
+            releasing.join()
+        finally:
+            holder.close()
+        assert alice.spans(1) == list(change.added)

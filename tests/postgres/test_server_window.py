@@ -128,3 +128,35 @@ def test_find_in_all_documents_and_export_on_a_server(database, window_on, qtbot
     qtbot.waitUntil(lambda: not job.running, timeout=20_000)
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [(line["annotator"], [s["label"] for s in line["spans"]]) for line in lines] == [("bob", ["actor"])]
+
+
+def test_a_change_meeting_a_lock_waits_off_the_gui_thread(database, window_on, qtbot):
+    """An admin's long change holds a lock the window's change needs: the
+    window does not freeze; it says the change is waiting, and shows it
+    once saved."""
+    import psycopg
+
+    set_up(database.owner_url)
+    window = window_on(database.url("alice", password("alice")))
+    holder = psycopg.connect(database.owner_url)
+    holder.execute("LOCK TABLE spans IN EXCLUSIVE MODE")
+    try:
+        window.session.apply_label("actor", (0, 7))
+        assert window.session.writes.pending == 1
+        qtbot.waitUntil(window.pending_label.isVisible, timeout=5_000)
+        assert not spans_of(window, "alice")
+    finally:
+        holder.rollback()
+        holder.close()
+    qtbot.waitUntil(lambda: window.session.writes.pending == 0, timeout=20_000)
+    assert len(spans_of(window, "alice")) == 1 and not window.pending_label.isVisible()
+
+
+def test_the_annotator_cannot_be_switched_on_a_server(database, window_on, monkeypatch):
+    set_up(database.owner_url)
+    window = window_on(database.url("alice", password("alice")))
+    said = []
+    monkeypatch.setattr("annotator.gui.dialogs.info", lambda parent, title, text: said.append(text))
+    monkeypatch.setattr("annotator.gui.dialogs.ask_annotator", lambda *a: "bob")
+    window.commands["switch_annotator"].trigger()
+    assert window.user == "alice" and "as the login you connected with (alice)" in said[0]

@@ -45,13 +45,25 @@ def connect(url: str, *, autocommit: bool = False, timeout: int = CONNECT_TIMEOU
         return psycopg.connect(url, connect_timeout=timeout, application_name="annotator",
                                autocommit=autocommit, **options)
     except psycopg.Error as e:
-        raise ProjectError(f"Cannot connect to {redact_url(url)}: {server_message(e, url)}") from None
+        said = server_message(e, url)
+        if "no password supplied" in said:
+            said += (" (give the password in ~/.pgpass, a line HOST:PORT:DATABASE:USER:PASSWORD, or in "
+                     "PGPASSWORD; see the README's \"Team server\")")
+        raise ProjectError(f"Cannot connect to {redact_url(url)}: {said}") from None
+
+
+def _sentences(text: str) -> str:
+    """libpq's message lines as one line, each line its own sentence
+    ("Connection refused. Is the server running...?")."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return " ".join(line if line[-1] in ".?!:;," else line + "." for line in lines[:-1]) + (
+        (" " if len(lines) > 1 else "") + lines[-1] if lines else "")
 
 
 def server_message(error: Exception, url: str) -> str:
     """What the server (or libpq) said, on one line, without the URL's password."""
     diag = getattr(error, "diag", None)
-    text = (getattr(diag, "message_primary", None) or str(error) or type(error).__name__).strip()
+    text = (getattr(diag, "message_primary", None) or _sentences(str(error)) or type(error).__name__).strip()
     detail = getattr(diag, "message_detail", None)
     if detail:
         text = f"{text} ({detail.strip()})"

@@ -31,8 +31,11 @@ assert CHANGES_CHANNEL in LISTEN
 XACT_STATUS = "SELECT pg_xact_status(%s::xid8)"
 
 # libpq's keepalive settings for the window's connections: silence for 10 s,
-# then a probe every 5 s, and 3 unanswered probes end the connection.
-KEEPALIVE = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3}
+# then a probe every 5 s, and 3 unanswered probes end the connection; and
+# what was sent but not acknowledged for 10 s (a network gone mid-request)
+# ends it too, rather than leaving a statement waiting for minutes.
+KEEPALIVE = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3,
+             "tcp_user_timeout": 10_000}
 # A reconnect attempt gives up after this long (libpq's smallest useful value).
 RECONNECT_TIMEOUT_S = 3
 # Between attempts: from one second, doubling, to at most ten.

@@ -22,7 +22,7 @@ from annotator.core.changes import Decision
 from annotator.core.errors import ProjectDisconnected, ProjectError
 from annotator.core.feed import Feed, IdRanges
 from annotator.core.model import DOCUMENT_STATUSES, Document, Label, Span
-from annotator.core.storage.postgres import changelog, migrations
+from annotator.core.storage.postgres import changelog, migrations, refusals
 from annotator.core.storage.postgres.bulk_reads import BulkReads
 from annotator.core.storage.postgres.connect import driver, reading, server_message
 from annotator.core.storage.postgres.document_list import DocumentList
@@ -36,6 +36,17 @@ _SPAN = functools.partial(tuple.__new__, Span)  # a row is always the six SPAN_C
 _TIME = """to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"""
 DECISION_COLUMNS = ('doc_id, start, "end", label, decision, reviewer, '
                     + _TIME.format("decided_at") + ", gold_span_id, id")
+
+# How long a write waits for a lock another transaction holds (an admin's
+# label rename locks everyone's spans of that label; an import, the next
+# document ids). The window's own writes do not wait: they raise
+# ProjectBusy at once and the window's write queue retries them on a
+# worker thread (gui/write_queue.py), which waits as long as the file's
+# writers do. (A server that stops answering altogether is another matter:
+# link.py's TCP timeouts.)
+LOCK_TIMEOUT = "SELECT set_config('lock_timeout', %s, true)"
+WINDOW_WAITS = "200ms"
+WAIT_FOR_LOCKS_S = 30
 
 LABELS = ('SELECT name, color, hotkey, mnemonic, description, display FROM labels '
           'ORDER BY position, name COLLATE "C"')
@@ -203,12 +214,15 @@ class ServerProject(BulkReads, DocumentList, Search):
         txid, committing = None, False
         try:
             with self.conn.transaction(), self.conn.cursor() as cur:
+                cur.execute(LOCK_TIMEOUT, (f"{WAIT_FOR_LOCKS_S}s" if self.wait_for_lock else WINDOW_WAITS,))
                 yield self._unit
                 if self.conn.info.transaction_status == self._psycopg.pq.TransactionStatus.INERROR:
                     # a failed statement whose error the block swallowed: the server would roll back anyway
                     raise ProjectError(f"{self.path}: a step of the change failed; nothing was changed")
                 txid = changelog.flush(recorder, cur)
                 committing = True
+        except self._psycopg.errors.LockNotAvailable:
+            raise refusals.busy(self.path) from None
         except self._psycopg.Error as e:
             if not (self.conn.broken or self.conn.closed):
                 raise ProjectError(f"{self.path}: the change could not be saved and was undone: "

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 
-from annotator.core.errors import AnnotatorError, ProjectError, SpanError
+from annotator.core.errors import AnnotatorError, ProjectBusy, ProjectError, SpanError
 from annotator.core.layers import GOLD_NAME
 from annotator.core.storage.postgres.connect import driver, server_message
 
-__all__ = ["driver", "layer_refused", "message_for"]
+__all__ = ["busy", "driver", "layer_refused", "message_for"]
 
 _TABLE = re.compile(r'table "?([A-Za-z_]+)"?')
 _OWN_LAYER = "you may change only your own layer (reviewers also the gold layer)"
@@ -39,11 +39,19 @@ def layer_refused(shown_as: str, user: str, owner: str, doing: str) -> SpanError
                      f"(connected as {user}); nothing was changed")
 
 
+def busy(shown_as: str) -> ProjectBusy:
+    """A write that met another's lock (its `lock_timeout` ran out)."""
+    return ProjectBusy(f"{shown_as}: another change on the server holds what this one needs (an admin's "
+                       "import or label change); nothing was changed yet")
+
+
 def message_for(error: Exception, shown_as: str, url: str, user: str) -> AnnotatorError:
     """The AnnotatorError to raise for a server error during a write on
     the project at `url` (shown as `shown_as`)."""
     errors = driver().errors
     said = server_message(error, url)
+    if isinstance(error, errors.LockNotAvailable):
+        return busy(shown_as)
     if isinstance(error, errors.InsufficientPrivilege):
         found = _TABLE.search(said)
         table = found.group(1) if found else ""
