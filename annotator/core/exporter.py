@@ -173,5 +173,6 @@ def check_annotator(project: Project, name: str) -> str:
                              f"document status in this project yet (only {GOLD!r} is always accepted)")
     close = difflib.get_close_matches(name, known, n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""
+    gold = "" if GOLD in known else f" (and {GOLD!r}, always accepted)"
     raise AnnotatorError(f"{project.path}: no annotator {name!r} in this project; known annotators: "
-                         f"{', '.join(known)} (and {GOLD!r}, always accepted).{hint}")
+                         f"{', '.join(known)}{gold}.{hint}")

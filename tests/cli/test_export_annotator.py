@@ -81,3 +81,10 @@ def test_a_layer_stored_decomposed_by_an_older_version_is_found_by_its_name(tmp_
         name = exporter.check_annotator(project, "José")
         [record] = list(exporter.layers(project, name))
     assert record["annotator"] == nfd and len(record["spans"]) == 1
+
+
+def test_gold_is_named_once_among_the_known(run_cli, annotated, project_path):
+    with Project.open(project_path) as p:
+        ops.set_status(p, 1, "gold", "done")
+    said = run_cli("export", "--annotator", "dave").stderr
+    assert "known annotators: alice, bob, gold." in said and "always accepted" not in said
