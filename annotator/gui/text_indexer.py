@@ -1,5 +1,6 @@
 """The window indexes, in the background, the text a large import left out
-of the full-text index (see storage/sqlite/fulltext.py): a worker thread
+of the full-text index (see storage/sqlite/fulltext.py; on a server,
+storage/postgres/search.py's trigram index): a worker thread
 with its own connection indexes a slice of documents per short write, so
 the index is built on the second core while the person works, and the
 window's own writes get the lock between slices. Searches are right

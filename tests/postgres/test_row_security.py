@@ -92,6 +92,8 @@ def snapshot(database, *, except_of: str | None = None, with_gold: bool = False)
             conn.execute("SELECT rolname, rolpassword, rolsuper, rolcreaterole FROM pg_authid ORDER BY 1").fetchall(),
             conn.execute("SELECT datacl::text FROM pg_database WHERE datname = current_database()").fetchall(),
             conn.execute("SELECT nspacl::text FROM pg_namespace WHERE nspname = 'public'").fetchall(),
+            conn.execute("SELECT proname, prosecdef, proconfig, prosrc, proacl::text FROM pg_proc "
+                         "WHERE pronamespace = 'public'::regnamespace ORDER BY proname").fetchall(),
         ]
         return rows
 
@@ -166,6 +168,13 @@ ON_OTHERS = [
     "CREATE FUNCTION public.lower(text) RETURNS text LANGUAGE sql AS 'SELECT $1'",
     "CREATE TRIGGER t BEFORE UPDATE ON spans FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()",
     "GRANT INSERT, UPDATE, DELETE ON documents TO PUBLIC",
+    # the search index's bookkeeping (migration 0005): only the owner's functions write it
+    "UPDATE documents SET indexed = false",
+    "UPDATE documents SET text = text, indexed = false WHERE id = 2",
+    "ALTER FUNCTION index_pending_text(integer) SECURITY INVOKER",
+    "ALTER FUNCTION index_pending_text(integer) RESET search_path",
+    "CREATE OR REPLACE FUNCTION index_pending_text(most integer) RETURNS bigint LANGUAGE sql AS 'SELECT 0::bigint'",
+    "GRANT EXECUTE ON FUNCTION index_text_between(bigint, bigint) TO PUBLIC",
     "ALTER ROLE bob PASSWORD 'mine now'",
     "SET SESSION AUTHORIZATION bob",
     "SET ROLE bob",

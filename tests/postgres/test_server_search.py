@@ -11,6 +11,7 @@ import pytest
 
 from annotator.core.model import text_digest
 from annotator.core.storage.postgres import admin, document_list, migrations, search
+from annotator.core.storage.postgres.bulk_reads import PENDING_TEXT
 from annotator.core.storage.postgres.project import ServerProject
 
 
@@ -86,3 +87,32 @@ def test_only_the_kelvin_sign_lowers_to_an_ascii_letter():
                          if not 0xD800 <= code <= 0xDFFF and any(c.isascii() for c in chr(code).lower())}
     assert lowering_to_ascii == {"\u212a": "k", "\u0130": "i\u0307"}
     assert {low: more for low, more in search._lowered_from().items() if low.isascii()} == search._ASCII_FROM
+
+
+def test_pending_text_is_read_through_its_own_index(owner):
+    # A large import's documents, pending (migration 0005: out of the partial
+    # trigram index): a search asks the index for the others and finds the
+    # pending ones by their partial btree, never by reading every row.
+    owner.execute("UPDATE documents SET indexed = false WHERE id > 4500")
+    owner.execute("VACUUM ANALYZE documents")
+    for text in ("ann met", "ärger", ["met", "ann"]):
+        asked = search.question((text,) if isinstance(text, str) else tuple(text))
+        if asked.alone:
+            statement = search.FOUND_BY_REGEX if asked.by_regex else search.FOUND_BY_LIKE
+        else:
+            statement = search.FOUND_BY_REGEX_AND if asked.by_regex else search.FOUND_BY_LIKE_AND
+        rows = search.ROWS_BY_REGEX if asked.by_regex else search.ROWS_BY_LIKE
+        for shown in (plan(owner, statement, {**asked.params, "limit": 5}), plan(owner, rows, asked.params)):
+            assert "documents_text_trigrams" in shown and "documents_text_pending" in shown, (text, shown)
+    assert "documents_text_pending" in plan(owner, PENDING_TEXT, ())
+
+
+def test_a_common_string_with_a_limit_walks_the_names(owner):
+    # The planner takes no statistics from a partial index's expression:
+    # 0005's statistics on the lowered text tell it "filler" is in nearly
+    # every document, so a page of 100 is read from the names in order (a
+    # guess of "rare" sorted every candidate instead), and "ann met" is rare.
+    common = search.question(("filler",))
+    assert "documents_by_code_points" in plan(owner, search.FOUND_BY_LIKE, {**common.params, "limit": 100})
+    rare = search.question(("ann met",))
+    assert "documents_text_trigrams" in plan(owner, search.FOUND_BY_LIKE, {**rare.params, "limit": 100})

@@ -24,17 +24,29 @@ server as a superset, and each candidate's text is read and checked here.
 Otherwise the server's answer is the answer.
 
 With pg_trgm installed (migration 0004), a GIN trigram index of the lowered
-text (`documents_text_trigrams`) finds the candidates of a string of 3+
-characters for LIKE or the regular expression, which then check each
-(pg_trgm takes words of letters and digits as the database's LC_CTYPE sees
-them: under C only ASCII ones, so "北京" is not in it and is found by
-reading every text). Without it, or for 1-2 characters, the server reads
-every text: slower, never wrong. The longest string is the one asked of
-the index; the others are checked on its candidates. With a limit, the
-planner walks the names in order when the string is common (the page fills
-at once) and sorts the index's candidates when it is rare.
+text (`documents_text_trigrams`, partial since 0005) finds the candidates
+of a string of 3+ characters for LIKE or the regular expression, which
+then check each (pg_trgm takes words of letters and digits as the
+database's LC_CTYPE sees them: under C only ASCII ones, so "北京" is not
+in it and is found by reading every text). Without it, or for 1-2
+characters, the server reads every text: slower, never wrong. The longest
+string is the one asked of the index; the others are checked on its
+candidates. With a limit, the planner walks the names in order when the
+string is common (the page fills at once) and sorts the index's candidates
+when it is rare.
 
-The server indexes as it writes, so no text is ever pending.
+A large import (`fulltext.INDEX_AT_ONCE` documents or more) leaves its
+text out of that index (migration 0005: `indexed` false, found by the
+partial btree `documents_text_pending`) until `index_pending_text` takes
+it in, a slice a call (the window's background indexer, as for a file).
+Every statement asks the index for the indexed documents and reads the
+pending ones' text ("indexed AND x OR NOT indexed AND x": the planner
+keeps x once and reaches each side through its own partial index, a
+BitmapOr, or walks the names), in one statement and so one snapshot: the
+answers never depend on what is indexed. The index being partial, the
+planner's estimate of how common a string is comes from 0005's
+statistics on the lowered text (`documents_text_folded`), as it came from
+0004's whole index.
 """
 
 from __future__ import annotations
@@ -50,8 +62,9 @@ from annotator.core.storage.sqlite.fulltext import contains_all, wanted
 
 _FOLDED = 'lower(text COLLATE "C")'  # migration 0004's documents_text_trigrams holds it
 _BY_NAME = ' ORDER BY name COLLATE "C", id'
-_ONE_LIKE = f"{_FOLDED} LIKE %(main)s"
-_ONE_REGEX = f"{_FOLDED} ~ %(main)s"
+# the indexed documents through the index, the pending ones read
+_ONE_LIKE = f"(indexed AND {_FOLDED} LIKE %(main)s OR NOT indexed AND {_FOLDED} LIKE %(main)s)"
+_ONE_REGEX = f"(indexed AND {_FOLDED} ~ %(main)s OR NOT indexed AND {_FOLDED} ~ %(main)s)"
 _OTHERS = f" AND {_FOLDED} LIKE ALL (%(likes)s::text[]) AND {_FOLDED} ~ ALL (%(regexes)s::text[])"
 
 IDS_BY_NAME = "SELECT id FROM documents" + _BY_NAME + " LIMIT %(limit)s"
@@ -68,6 +81,8 @@ ALL_ROWS = "SELECT id, name, text, meta::text FROM documents ORDER BY id"
 ROWS_BY_LIKE = f"SELECT id, name, text, meta::text FROM documents WHERE {_ONE_LIKE}{_OTHERS} ORDER BY id"
 ROWS_BY_REGEX = f"SELECT id, name, text, meta::text FROM documents WHERE {_ONE_REGEX}{_OTHERS} ORDER BY id"
 CHECK_ROWS = 200  # candidates fetched at a time when they are checked here
+# migration 0005's function: a slice of pending text indexed; how many are left
+INDEX_PENDING_TEXT = "SELECT index_pending_text(%s)"
 
 
 @functools.cache
@@ -233,6 +248,15 @@ class Search:
             return rows
         return (row for row in rows if contains_all(asked.folded, row[2]))
 
+    @reading
     def index_pending_text(self, most: int = 1_000) -> int:
-        """Nothing to do: the server indexes each text as it is written."""
-        return 0
+        """Index the text of up to `most` documents a large import left
+        pending (lowest ids first, at most `fulltext.SLICE_CHARS` of text but
+        always one), in one short transaction of its own; returns how many
+        are still pending. Call it again until 0: stopping part way loses
+        nothing. The server does it (migration 0005's function, run as the
+        owner: no one may write `indexed` directly); rows another session
+        is indexing or editing are left for a later call. Nothing a reader
+        shows changes, so no change notice is sent. (The connection is in
+        autocommit: the statement commits by itself.)"""
+        return self.conn.execute(INDEX_PENDING_TEXT, (max(0, min(most, 2**31 - 1)),)).fetchone()[0]

@@ -79,6 +79,13 @@ REVIEWER_WRITES = ('GRANT INSERT, DELETE, UPDATE (start, "end", label, decision,
                    "ON review_decisions TO %I")
 ADMIN_WRITES = ("GRANT INSERT, DELETE, UPDATE (name, text, meta) ON documents TO %1$I; "
                 "GRANT INSERT, UPDATE, DELETE ON labels TO %1$I")
+# Migration 0005's functions, which run as the owner: everyone's window
+# indexes text a large import left pending; an import's end indexes its
+# own few documents (only admins add documents). No one else: not PUBLIC.
+FUNCTIONS_RESET = ("REVOKE ALL ON FUNCTION index_pending_text(integer), index_text_between(bigint, bigint) "
+                   "FROM %I")
+INDEXING_TEXT = "GRANT EXECUTE ON FUNCTION index_pending_text(integer) TO %I"
+INDEXING_IMPORTS = "GRANT EXECUTE ON FUNCTION index_text_between(bigint, bigint) TO %I"
 
 GROUPS = "SELECT kind, role_name FROM project_roles"
 RECORD_GROUP = "INSERT INTO project_roles (kind, role_name) VALUES (%s, %s)"
@@ -184,6 +191,8 @@ def apply_grants(cur: psycopg.Cursor, chosen: dict[str, str]) -> None:
     run_quoted(cur, DATABASE_CONNECT, database, chosen["annotator"])
     for kind in KINDS:
         run_quoted(cur, TABLES_RESET, chosen[kind])
+        run_quoted(cur, FUNCTIONS_RESET, chosen[kind])
+        run_quoted(cur, INDEXING_TEXT, chosen[kind])
     group = chosen["annotator"]  # the others are members: they inherit these
     run_quoted(cur, SCHEMA_USAGE, group)
     run_quoted(cur, READ_EVERYTHING, group)
@@ -192,6 +201,7 @@ def apply_grants(cur: psycopg.Cursor, chosen: dict[str, str]) -> None:
     run_quoted(cur, CHANGE_LOG_WRITES, group)
     run_quoted(cur, REVIEWER_WRITES, chosen["reviewer"])
     run_quoted(cur, ADMIN_WRITES, chosen["admin"])
+    run_quoted(cur, INDEXING_IMPORTS, chosen["admin"])
 
 
 def members(cur: psycopg.Cursor) -> list[tuple[str, str]]:

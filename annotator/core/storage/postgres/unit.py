@@ -24,13 +24,14 @@ import functools
 import json
 from collections import Counter
 from collections.abc import Iterable
-from contextlib import nullcontext
+from contextlib import contextmanager
 
 from annotator.core.changes import Decision
 from annotator.core.model import Label, Span
 from annotator.core.storage.postgres import refusals
 from annotator.core.storage.postgres.changelog import Recorder
 from annotator.core.storage.postgres.migrations import OWN_OR_GOLD
+from annotator.core.storage.sqlite import fulltext
 
 SPAN_COLUMNS = 'start, "end", label, annotator, doc_id, id'
 _SPAN = functools.partial(tuple.__new__, Span)  # a row is always the six SPAN_COLUMNS
@@ -145,8 +146,12 @@ INSERT_DOCUMENT = "INSERT INTO documents (name, text, meta, created_at) VALUES (
 # An import's documents, by COPY (psycopg formats the rows in C; nothing for
 # the server to parse but the rows): a COPY needs the INSERT grant as an
 # INSERT does, so an annotator's is refused alike ("permission denied for
-# table documents"); the id trigger runs for it as for an INSERT.
-COPY_DOCUMENTS = "COPY documents (id, name, text, meta, created_at) FROM STDIN"
+# table documents"); the id trigger runs for it as for an INSERT. Inside
+# `deferring_text_index` they go in pending (`indexed` false: out of the
+# trigram index, migration 0005).
+COPY_DOCUMENTS = "COPY documents (id, name, text, meta, created_at, indexed) FROM STDIN"
+# The end of an import of fewer than INDEX_AT_ONCE documents: its own, indexed now.
+INDEX_TEXT_BETWEEN = "SELECT index_text_between(%s, %s)"
 
 
 def _layer_columns(moved: list[tuple[tuple[int, str], int]]) -> tuple[list, list, list]:
@@ -173,6 +178,7 @@ class ServerUnit:
         self._shown_as = shown_as  # the project, as messages name it
         self._new_documents: set[int] = set()  # added in this unit
         self._holds_document_ids = False
+        self._text_pending = False  # inside deferring_text_index: COPYed documents go in pending
 
     # ------------------------------------------------------------ reading
 
@@ -360,9 +366,10 @@ class ServerUnit:
         """Store (name, text, text_sha256, meta) rows with one statement,
         under consecutive ids; returns the first. The change log gets one range."""
         first = self.last_document_id() + 1
+        indexed = not self._text_pending
         with self._conn.cursor() as cur, cur.copy(COPY_DOCUMENTS) as copy:
             for i, (name, text, _, meta) in enumerate(rows):
-                copy.write_row((first + i, name, text, _meta(meta), created_at))
+                copy.write_row((first + i, name, text, _meta(meta), created_at, indexed))
         self._log.document_range(first, first + len(rows) - 1)
         self._new_documents.update(range(first, first + len(rows)))
         return first
@@ -373,9 +380,25 @@ class ServerUnit:
             return {}
         return {(name, digest): doc_id for name, digest, doc_id in self._conn.execute(DOCUMENTS_NAMED, (names,))}
 
+    @contextmanager
     def deferring_text_index(self):
-        """No full-text index on the server yet: nothing to defer."""
-        return nullcontext()
+        """Documents COPYed in the block go in out of the trigram index
+        (pending, migration 0005): maintaining it row by row was most of a
+        large import's time. As the block ends, an import that stored fewer
+        than `fulltext.INDEX_AT_ONCE` has them indexed at once (the file's
+        rule; their number is known only now); a larger one leaves them
+        pending, for `ServerProject.index_pending_text` (the window does it
+        in the background). Searches read pending text meanwhile. If the
+        block fails, the unit is rolled back, documents and all."""
+        after = self.last_document_id()
+        self._text_pending = True
+        try:
+            yield
+        finally:
+            self._text_pending = False
+        last = self.last_document_id()
+        if 0 < last - after < fulltext.INDEX_AT_ONCE:
+            self._conn.execute(INDEX_TEXT_BETWEEN, (after + 1, last))
 
     def index_text_slice(self, most: int) -> int:
         return 0
