@@ -24,6 +24,12 @@ Rows (each baseline runs in the same process, alternating with ours; medians):
 - SV3 add a span: `ops.tag_span` on that document (50,000 spans) at a
   random word, committed, on the server (target: median at most 16 ms)
   beside the same on the project file.
+- SV4 another window sees it: from `ops.tag_span` returning on one
+  connection until a second connection has noticed (`data_version()`
+  moved: the server's NOTIFY arrived), read the feed and the span by id,
+  as the window's poll does (the window adds up to one poll, 250 ms on a
+  server); beside the same between two connections to a project file.
+  Target: within a second.
 
 Skipped, with a line saying why, where psycopg or the server binaries are
 missing.
@@ -334,6 +340,42 @@ def bench_document(dbs: _Databases, folder: Path, repeat: int = 7, actions: int 
     ]
 
 
+def _seen_after(writer, reader, doc_id: int, place: tuple[int, int]) -> float:
+    """Seconds from a span's commit on `writer` until `reader` has it."""
+    from annotator.core import ops
+
+    version, position = reader.data_version(), reader.change_seq()
+    added = ops.tag_span(writer, doc_id, PERSON, "actor", *place).added[0]
+    t0 = time.perf_counter()
+    while reader.data_version() == version:
+        time.sleep(0.0002)
+    feed = reader.changes_since(position)
+    assert added in reader.spans_by_id(feed.spans[doc_id])
+    return time.perf_counter() - t0
+
+
+def bench_live(dbs: _Databases, folder: Path, rounds: int = 100) -> list[Result]:
+    from annotator.core.storage import Project
+    from annotator.core.storage.postgres.project import ServerProject
+
+    text, _ = generate.load_big()
+    name = dbs.new_project()
+    path = fresh_path(folder, "live.db")
+    with Project.open(path) as file_writer, ServerProject.open(dbs.person_url(name)) as server_writer:
+        file_doc, server_doc = _big_document(file_writer), _big_document(server_writer)
+        with Project.open(path) as file_reader, ServerProject.open(dbs.person_url(name)) as server_reader:
+            seen = {"file": [], "server": []}
+            for place in _places(text, rounds, seed=11):  # alternating
+                seen["file"].append(_seen_after(file_writer, file_reader, file_doc, place))
+                seen["server"].append(_seen_after(server_writer, server_reader, server_doc, place))
+    dbs.drop(name)
+    return [Result("SV4 another connection sees a new span (median)", median(seen["file"]) * 1e3,
+                   median(seen["server"]) * 1e3, "ms", "<= 1 s", absolute=1000.0,
+                   note="commit -> change notice -> feed -> span read by id; the window adds at most one "
+                        f"poll (250 ms); p95 {p95(seen['file']) * 1e3:.2f} / {p95(seen['server']) * 1e3:.2f} "
+                        f"ms over {rounds} each, alternating")]
+
+
 def bench_server() -> list[Result]:
     reason = unavailable()
     if reason:
@@ -343,7 +385,7 @@ def bench_server() -> list[Result]:
     try:
         dbs = _Databases(server)
         with scratch_dir("server") as folder:
-            return bench_import(dbs, folder) + bench_document(dbs, folder)
+            return bench_import(dbs, folder) + bench_document(dbs, folder) + bench_live(dbs, folder)
     finally:
         server.stop()
 

@@ -259,3 +259,21 @@ def test_merge_moves_a_file_project_onto_the_server(team, tmp_path):
     file_export = invoke(str(other), "export", user="alice").stdout
     server_export = invoke(url_of(team, "rita"), "export").stdout
     assert server_export == file_export
+
+
+def test_the_owner_sets_up_but_does_not_annotate(team, tmp_path):
+    """The tables' owner is not bound by the project's rules; a layer of its
+    own would be an annotator nobody added. Its tag is refused whole; its
+    import of documents, and merging others' layers, still work."""
+    owner = team.owner_url
+    assert invoke(owner, "import", SAMPLE).exit_code == 0
+    tagged = invoke(owner, "tag", "--label", "actor", "--text", "Xi Jinping")
+    assert tagged.exit_code == 1
+    assert "owner owns the project's tables" in tagged.stderr and "nothing was changed" in tagged.stderr
+    source = write_jsonl(tmp_path / "mine.jsonl", [
+        {"text": SAMPLE.read_text(encoding="utf-8"), "meta": {"name": SAMPLE.stem},
+         "spans": [{"start": 0, "end": 4, "label": "actor"}]}])
+    assert invoke(owner, "import", source).exit_code == 1  # spans with no annotator would be owner's
+    with team.admin() as conn:
+        assert conn.execute("SELECT count(*) FROM spans").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM document_status").fetchone()[0] == 0

@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 
 from annotator.core.changes import Decision
+from annotator.core.errors import SpanError
 from annotator.core.model import Label, Span
 from annotator.core.storage.postgres import refusals
 from annotator.core.storage.postgres.changelog import Recorder
@@ -171,14 +172,25 @@ def _meta(meta: dict) -> str:
 
 
 class ServerUnit:
-    def __init__(self, conn, recorder: Recorder, url: str, shown_as: str) -> None:
+    def __init__(self, conn, recorder: Recorder, url: str, shown_as: str, unbound: str | None = None) -> None:
         self._conn = conn
+        # The login, when the project's rules do not bind it (the tables'
+        # owner, a superuser): it sets the project up and moves file
+        # projects onto it, but a layer of its own would be an annotator
+        # nobody added, outside every rule, so it makes none.
+        self._unbound = unbound
         self._url = url
         self._log = recorder
         self._shown_as = shown_as  # the project, as messages name it
         self._new_documents: set[int] = set()  # added in this unit
         self._holds_document_ids = False
         self._text_pending = False  # inside deferring_text_index: COPYed documents go in pending
+
+    def _not_unbound(self, annotators) -> None:
+        if self._unbound is not None and self._unbound in annotators:
+            raise SpanError(f"{self._shown_as}: {self._unbound} owns the project's tables, so the project's "
+                            "rules do not bind it: it sets the project up but does not annotate. Annotate as "
+                            "a person added with `annotator server add-user`; nothing was changed.")
 
     # ------------------------------------------------------------ reading
 
@@ -236,6 +248,7 @@ class ServerUnit:
     def insert_span(self, span: Span) -> Span:
         """Store `span` (under its own id if it has one: undo puts a span
         back as it was); returns it with its id."""
+        self._not_unbound((span.annotator,))
         if span.id is None:
             row = self._conn.execute(INSERT_SPAN, (span.doc_id, span.annotator, span.label, span.start,
                                                    span.end)).fetchone()
@@ -251,6 +264,7 @@ class ServerUnit:
         """Store spans that have no id yet with one statement."""
         if not spans:
             return ()
+        self._not_unbound({s.annotator for s in spans})
         rows = self._conn.execute(INSERT_NEW_SPANS, ([s.doc_id for s in spans], [s.annotator for s in spans],
                                                      [s.label for s in spans], [s.start for s in spans],
                                                      [s.end for s in spans])).fetchall()
@@ -294,6 +308,7 @@ class ServerUnit:
         return done
 
     def set_status(self, doc_id: int, annotator: str, status: str) -> None:
+        self._not_unbound((annotator,))
         self._conn.execute(SET_STATUS, (doc_id, annotator, status))
         self._log.documents(doc_id)
 
@@ -412,6 +427,7 @@ class ServerUnit:
         if not rows:
             return 0, {}
         doc_ids, annotators, labels, starts, ends, times = zip(*rows)
+        self._not_unbound(set(annotators))
         names = {name: str(n) for n, name in enumerate(dict.fromkeys(annotators + labels), start=1)}
         distinct_times = {stamp: str(n) for n, stamp in enumerate(dict.fromkeys(times), start=1)}
         found = self._conn.execute(INSERT_IMPORTED_SPANS, {
@@ -440,6 +456,7 @@ class ServerUnit:
 
     def start_layers(self, layers: list[tuple[int, str]], new_after: int) -> None:
         """Mark each (doc_id, annotator) "in progress" unless it has a status already."""
+        self._not_unbound({who for _, who in layers})
         if layers:
             self._conn.execute(START_LAYERS, ([doc_id for doc_id, _ in layers], [who for _, who in layers]))
         self._log.documents(*{doc_id for doc_id, _ in layers if doc_id <= new_after})
