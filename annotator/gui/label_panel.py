@@ -27,6 +27,41 @@ def plain_label(text: str = "", parent=None) -> QLabel:
     return label
 
 
+class ElidedLabel(QLabel):
+    """A plain-text label that gives up width before anything else in the
+    status bar: its text shortened in the middle ("/home/…/news.db"), the
+    whole of it in its tooltip. A project's path or URL is long; the
+    status bar's messages ("Not saved: …") must not be squeezed out."""
+
+    WIDEST_PX = 160  # asked of the status bar at most; the rest is elided (the title names the project too)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setToolTip(text)
+
+    def minimumSizeHint(self):
+        hint = super().minimumSizeHint()
+        hint.setWidth(40)
+        return hint
+
+    def sizeHint(self):
+        hint = super().sizeHint()
+        hint.setWidth(min(hint.width(), self.WIDEST_PX))
+        return hint
+
+    def paintEvent(self, event):
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideMiddle,
+                                              self.contentsRect().width())
+        painter.drawText(self.contentsRect(), int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft),
+                         shown)
+
+
 class Notice(QLabel):
     """A status-bar notice in white on a strong colour, painted here rather
     than through the palette (which a platform theme may override); says

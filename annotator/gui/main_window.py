@@ -19,7 +19,7 @@ from annotator.gui import dialogs, document_commands, file_commands, review_comm
 from annotator.gui.actions import build_actions, build_menus, menu_text
 from annotator.gui.document_list import DocumentList
 from annotator.gui.document_view import DocumentView
-from annotator.gui.label_panel import LabelPanel, Notice, heading, plain_label, with_font
+from annotator.gui.label_panel import ElidedLabel, LabelPanel, Notice, heading, plain_label, with_font
 from annotator.gui.session import Session
 from annotator.gui.session_changes import Changed
 from annotator.gui.span_list import SpanList
@@ -130,7 +130,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
 
         self.user_label = plain_label("", self)
-        self.path_label = plain_label("", self)
+        self.path_label = ElidedLabel(self)
         self.read_only_label = Notice("Read-only project: changes cannot be saved", NOTICE_RED, self)
         # Clickable, so the explanation can be brought back after "Not now".
         self.detached_label = Notice("Project file moved or replaced: nothing is being saved "

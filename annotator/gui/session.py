@@ -679,7 +679,7 @@ class Session(QObject, FollowsOtherPrograms, Searches, Reviews, MovesEdges):
             return
         if isinstance(error, ProjectDisconnected) and self.disconnected_because:
             # Said already (the red notice): one box per outage is enough.
-            self.told.emit("Not saved: the server is not answering (see the red notice).", 8000)
+            self.told.emit("Not saved: no connection", 8000)  # (the red notice beside it says the rest)
             return
         if isinstance(error, ProjectDisconnected):
             self.show_disconnected(str(error))

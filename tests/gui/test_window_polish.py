@@ -185,3 +185,18 @@ def test_opening_the_search_bar_or_panel_never_widens_a_narrow_window(project, m
     app.processEvents()
     assert window.search_bar.isVisible()
     assert window.width() <= 640, window.width()
+
+
+def test_a_long_project_path_leaves_the_status_bar_room_for_messages(project, make_window):
+    """The path is shortened in the middle (whole in its tooltip), so a
+    message such as "Not saved: ..." is not squeezed out of a narrow window."""
+    window = make_window(project)
+    label = window.path_label
+    full = str(project.path)
+    label.setText("/very/long/folder/" * 20 + full)
+    assert label.sizeHint().width() <= label.WIDEST_PX
+    assert label.toolTip() == label.text() and label.text().endswith(full)
+    window.resize(800, 600)
+    window.statusBar().showMessage("Not saved: no connection")
+    QApplication.processEvents()
+    assert label.geometry().left() > window.statusBar().fontMetrics().horizontalAdvance("Not saved: no connection")
