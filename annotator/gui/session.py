@@ -91,6 +91,7 @@ class Session(QObject, FollowsOtherPrograms, Searches, Reviews, MovesEdges):
         self.writes.pendingChanged.connect(lambda _n: self._emit(Changed(pending=True)))
         self.writes.savedLater.connect(lambda: self.told.emit("Saved.", 3000))
         self._reader: SpanReader | None = None  # the open document's spans still to read
+        self._incomplete = False  # the open document's spans stopped loading part way (server lost)
         self._gather: Gather | None = None
         self._data_version = None
         self._reconnects = 0
@@ -322,6 +323,7 @@ class Session(QObject, FollowsOtherPrograms, Searches, Reviews, MovesEdges):
 
     def _set_spans(self, spans: list[Span]) -> None:
         """The open document's spans, in list order (as the store reads them)."""
+        self._incomplete = False
         self.index = SpanIndex(spans)
         self._ordered = spans
         self._recount()
@@ -339,6 +341,14 @@ class Session(QObject, FollowsOtherPrograms, Searches, Reviews, MovesEdges):
             return  # another document was opened, or loading was finished
         try:
             page = reader.read(PAGE)
+        except ProjectDisconnected as e:
+            # A server gone mid-load: keep what is shown (nothing can be
+            # saved meanwhile, and the red notice says so); reconnecting
+            # reads everything again, this document's spans included.
+            self._stop_loading()
+            self._incomplete = True  # finish_loading reads them all before any command
+            self.show_disconnected(str(e))
+            return
         except AnnotatorError:
             # The rest of this document cannot be read: show none of it
             # rather than a part that looks whole (and would be edited so).
@@ -365,6 +375,13 @@ class Session(QObject, FollowsOtherPrograms, Searches, Reviews, MovesEdges):
     def finish_loading(self) -> None:
         """Read the rest of the open document's spans now: every command
         (and every write: a reader must not be open then) sees them all."""
+        if self._incomplete and self.doc is not None:
+            # Loading was cut off by a lost server: all of them now, or a
+            # ProjectDisconnected (the command is refused, the part shown kept).
+            with self._batch() as c:
+                self._set_spans(self.project.spans(self.doc.id))
+                c.set(all_spans=True, counts=True)
+        self._incomplete = False
         if self._reader is None:
             return
         with self._batch():

@@ -14,6 +14,10 @@ from annotator.gui.session_changes import Gather
 # More touched spans than this in the open document (an import, another
 # window's tag all): read its spans again, once, rather than one by one.
 BULK_FEED = 500
+# More touched documents than this (a large import; on a server, a log row
+# someone forged with a range up to 2**62): read everything again rather
+# than list them (a set of ids that size would not fit in memory).
+BULK_DOCUMENTS = 20_000
 
 
 class FollowsOtherPrograms:
@@ -49,6 +53,8 @@ class FollowsOtherPrograms:
         # After a reconnect (the file was restored from a copy) the log may
         # not be the one we were reading: read everything.
         feed = None if reconnected else self.project.changes_since(self._seq)
+        if feed is not None and len(feed.documents) > BULK_DOCUMENTS:
+            feed = None
         with self._batch():
             if feed is None:
                 self._reload_everything()

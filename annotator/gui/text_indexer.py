@@ -56,6 +56,14 @@ class TextIndexer(QObject):
 
     def _run(self) -> None:
         try:
+            self._index()
+        except RuntimeError as e:  # Qt's "Signal source has been deleted"
+            if "deleted" not in str(e):
+                raise
+            # the window went away while this thread worked: no one to tell
+
+    def _index(self) -> None:
+        try:
             project = self._open_same()
         except AnnotatorError as e:
             self.finished.emit(str(e))

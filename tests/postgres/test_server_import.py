@@ -118,7 +118,7 @@ def test_a_text_the_server_cannot_hold_is_refused_and_nothing_is_stored(team, pe
     import says so and stores nothing, the documents before it included."""
     before = server_rows(team)
     source = write_jsonl(tmp_path / "nul.jsonl", records(["fine", "a\x00b"], ["one", "two"], "adam"))
-    with pytest.raises(AnnotatorError, match="the server refused"):
+    with pytest.raises(AnnotatorError, match="document 'two' holds the character U\\+0000"):
         import_files(people["adam"], [source], annotator=None)
     assert server_rows(team) == before
 
@@ -233,3 +233,14 @@ def test_spans_added_by_a_merge_are_counted_and_logged_except_on_its_new_documen
     with team.admin() as conn:  # the merge keeps the times it was given
         assert conn.execute("SELECT DISTINCT to_char(created_at AT TIME ZONE 'UTC', "
                             "'YYYY-MM-DD HH24:MI:SS.MS') FROM spans").fetchall() == [("2026-01-02 03:04:05.678",)]
+
+
+@pytest.mark.parametrize("line", [{"text": "a\u0000b", "meta": {"name": "nul-text"}},
+                                  {"text": "abc", "meta": {"name": "nul-meta", "k": "x\u0000y"}},
+                                  {"text": "abc", "meta": {"name": "nul\u0000name"}}])
+def test_a_nul_character_in_the_meta_or_name_is_refused_too(team, people, tmp_path, line):
+    source = write_jsonl(tmp_path / "nul.jsonl", [{"text": "fine", "meta": {"name": "fine"}}, line])
+    with pytest.raises(AnnotatorError, match="U\\+0000"):
+        import_files(people["adam"], [source], annotator=None)
+    with team.admin() as conn:
+        assert conn.execute("SELECT count(*) FROM documents").fetchone()[0] == 0

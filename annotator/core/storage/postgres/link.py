@@ -35,11 +35,19 @@ XACT_STATUS = "SELECT pg_xact_status(%s::xid8)"
 # what was sent but not acknowledged for 10 s (a network gone mid-request)
 # ends it too, rather than leaving a statement waiting for minutes.
 KEEPALIVE = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3,
-             "tcp_user_timeout": 10_000}
+             "tcp_user_timeout": 10_000,
+             # A read waits at most 2 s for a lock (anyone who may DELETE
+             # spans may LOCK the table; an upgrade holds its tables): it
+             # then fails with a message rather than freeze the window.
+             # Writes set their own (project.py).
+             "options": "-c lock_timeout=2s"}
 # A reconnect attempt gives up after this long (libpq's smallest useful value).
 RECONNECT_TIMEOUT_S = 3
 # Between attempts: from one second, doubling, to at most ten.
 FIRST_WAIT_S, LONGEST_WAIT_S = 1.0, 10.0
+# How long a write whose COMMIT lost its answer asks the server what became
+# of it (reconnecting, and while the server says "in progress").
+OUTCOME_WAIT_S = 3.0
 
 
 def open_listening(url: str, timeout: int = CONNECT_TIMEOUT_S) -> psycopg.Connection:
@@ -67,6 +75,8 @@ class Link:
         self._attempted: tuple[object, str] | None = None  # (connection or None, problem)
         self._wait = FIRST_WAIT_S
         self._next_try = 0.0
+        self._closing = threading.Lock()  # close() against a reconnect thread finishing
+        self._closed = False
 
     # ------------------------------------------------------------ noticing
 
@@ -107,19 +117,21 @@ class Link:
 
     # --------------------------------------------------------- reconnecting
 
-    def check(self, *, wait: bool = False) -> None:
+    def check(self, *, wait: float = 0.0) -> None:
         """Raise ProjectDisconnected while the connection is lost, after
-        trying to get it back: on a thread (taken up at a later check), or,
-        with `wait`, here and now (at most RECONNECT_TIMEOUT_S)."""
+        trying to get it back on a thread of its own: its result is taken
+        up here, waited for at most `wait` seconds (the window's own writes
+        wait a moment, never the connect timeout), else at a later check.
+        A write's first try after a loss does not wait for the back-off."""
         if self.lost is None and self.conn.broken:
             self.drop("the connection broke")
         if self.lost is None:
             return
-        if self._attempted is None and wait and self._attempt is None:
-            self._try()
-        elif self._attempted is None and self._attempt is None and time.monotonic() >= self._next_try:
+        if self._attempted is None and self._attempt is None and (wait or time.monotonic() >= self._next_try):
             self._attempt = threading.Thread(target=self._try, name="annotator-reconnect", daemon=True)
             self._attempt.start()
+        if self._attempted is None and self._attempt is not None and wait:
+            self._attempt.join(wait)
         if self._attempted is not None:
             self._attempt = None
             conn, problem = self._attempted
@@ -137,29 +149,44 @@ class Link:
         from annotator.core.errors import ProjectError
 
         try:
-            self._attempted = (open_listening(self._url, RECONNECT_TIMEOUT_S), "")
+            conn = open_listening(self._url, RECONNECT_TIMEOUT_S)
         except ProjectError as e:
             self._attempted = (None, str(e).split(": ", 1)[-1])
+            return
         except Exception as e:  # never let the thread die silently
             self._attempted = (None, repr(e))
+            return
+        with self._closing:
+            if self._closed:  # the project was closed meanwhile: nobody will take it up
+                conn.close()
+                return
+            self._attempted = (conn, "")
 
     def outcome(self, txid: str) -> str | None:
         """Whether the transaction `txid`, whose COMMIT lost its answer
         with the connection, committed: "committed", "aborted", or None
-        when the server cannot be asked now."""
-        try:
-            self.check(wait=True)
-        except ProjectDisconnected:
-            return None
-        try:
-            row = self.conn.execute(XACT_STATUS, (txid,)).fetchone()
-        except driver().Error as e:
-            self.drop(e)
-            return None
-        return row[0] if row else None
+        when the server cannot say now (not reachable, or the transaction
+        is still "in progress" there after OUTCOME_WAIT_S: a network cut
+        while the server was still committing)."""
+        deadline = time.monotonic() + OUTCOME_WAIT_S
+        while True:
+            try:
+                self.check(wait=max(0.1, deadline - time.monotonic()))
+                row = self.conn.execute(XACT_STATUS, (txid,)).fetchone()
+            except ProjectDisconnected:
+                return None
+            except driver().Error as e:
+                self.drop(e)
+                return None
+            status = row[0] if row else None
+            if status != "in progress" or time.monotonic() >= deadline:
+                return status if status != "in progress" else None
+            time.sleep(0.05)
 
     def close(self) -> None:
+        with self._closing:
+            self._closed = True
+            attempted, self._attempted = self._attempted, None
         self.conn.close()
-        attempted, self._attempted = self._attempted, None
         if attempted is not None and attempted[0] is not None:
             attempted[0].close()

@@ -413,8 +413,36 @@ CREATE TRIGGER change_log_pruned AFTER INSERT ON change_log
 """
 
 
+# Found by attacking the server on purpose: people may insert change log
+# rows of any shape (the policy checks only who wrote them), and a row with
+# NULL ids, or a range from 1 to 2**62, broke or froze every teammate's
+# window. Now the server refuses rows of any shape the program does not
+# write (NOT VALID: rows already there are not checked, and the feed
+# ignores them, changelog.py). And the owner's functions name pg_temp
+# last in their search path, so no temporary table could stand in for
+# theirs (today nobody may create one: the database's TEMPORARY right is
+# revoked from PUBLIC).
+_CHANGE_LOG_SHAPE = """
+ALTER TABLE change_log ADD CONSTRAINT change_log_row_shape CHECK (
+    (kind = 'labels' AND doc_id IS NULL AND first_id IS NULL AND last_id IS NULL)
+    OR (kind = 'documents' AND doc_id IS NULL AND first_id IS NOT NULL AND last_id IS NOT NULL
+        AND 1 <= first_id AND first_id <= last_id)
+    OR (kind = 'spans' AND doc_id IS NOT NULL AND first_id IS NOT NULL AND last_id IS NOT NULL
+        AND 1 <= first_id AND first_id <= last_id)
+) NOT VALID;
+ALTER FUNCTION advance_id_sequence() SET search_path = pg_catalog, public, pg_temp;
+ALTER FUNCTION index_pending_text(integer) SET search_path = pg_catalog, public, pg_temp;
+ALTER FUNCTION index_text_between(bigint, bigint) SET search_path = pg_catalog, public, pg_temp;
+ALTER FUNCTION prune_change_log() SET search_path = pg_catalog, public, pg_temp;
+"""
+
+
 def _tables(cur: psycopg.Cursor) -> None:
     cur.execute(_TABLES)
+
+
+def _change_log_shape(cur: psycopg.Cursor) -> None:
+    cur.execute(_CHANGE_LOG_SHAPE)
 
 
 def _pruned_change_log(cur: psycopg.Cursor) -> None:
@@ -476,6 +504,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "0004_list_and_search", _list_and_search),
     Migration(5, "0005_deferred_text_index", _deferred_text_index),
     Migration(6, "0006_pruned_change_log", _pruned_change_log),
+    Migration(7, "0007_change_log_shape", _change_log_shape),
 )
 LATEST = MIGRATIONS[-1].version
 

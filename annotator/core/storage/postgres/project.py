@@ -26,7 +26,7 @@ from annotator.core.storage.postgres import changelog, migrations, refusals
 from annotator.core.storage.postgres.bulk_reads import BulkReads
 from annotator.core.storage.postgres.connect import driver, reading, server_message
 from annotator.core.storage.postgres.document_list import DocumentList
-from annotator.core.storage.postgres.link import Link, open_listening
+from annotator.core.storage.postgres.link import RECONNECT_TIMEOUT_S, Link, open_listening
 from annotator.core.storage.postgres.search import Search
 from annotator.core.storage.postgres.unit import ServerUnit
 from annotator.core.storage.postgres.url import database_name, redact_url, server_host
@@ -46,6 +46,7 @@ DECISION_COLUMNS = ('doc_id, start, "end", label, decision, reviewer, '
 # link.py's TCP timeouts.)
 LOCK_TIMEOUT = "SELECT set_config('lock_timeout', %s, true)"
 WINDOW_WAITS = "200ms"
+WINDOW_RECONNECT_WAIT_S = 0.3
 WAIT_FOR_LOCKS_S = 30
 
 # Whether the login is outside the project's rules (it owns the tables, or
@@ -154,6 +155,9 @@ class ServerProject(BulkReads, DocumentList, Search):
         if self.conn.broken or self.conn.closed:
             self._link.drop(error)
             return self._link.disconnected()
+        if isinstance(error, self._psycopg.errors.LockNotAvailable):
+            return ProjectError(f"{self.path}: reading waited too long: another change on the server holds what "
+                                "it needs (an upgrade, or someone's lock on a table); try again in a moment")
         return ProjectError(f"{self.path}: reading failed: {server_message(error, self._url)}")
 
     # ------------------------------------------- following other people's work
@@ -241,7 +245,7 @@ class ServerProject(BulkReads, DocumentList, Search):
             # COMMIT was sent and its answer lost: the server knows what became of it.
             outcome = self._link.outcome(txid)
             if outcome != "committed":
-                known = ("the server says it was not saved" if outcome else
+                known = ("the server says it was not saved" if outcome == "aborted" else
                          "whether it was saved is not known until the server answers again; the window "
                          "then shows what the server holds")
                 raise ProjectError(f"{self.path}: the connection to the server was lost while saving the "
@@ -268,7 +272,8 @@ class ServerProject(BulkReads, DocumentList, Search):
         except ProjectDisconnected:
             pass
         try:
-            self._link.check(wait=True)
+            # (the window's own writes wait a moment, not the connect timeout)
+            self._link.check(wait=RECONNECT_TIMEOUT_S if self.wait_for_lock else WINDOW_RECONNECT_WAIT_S)
         except ProjectDisconnected as e:
             raise ProjectDisconnected(f"Not saved: {e}") from None
 

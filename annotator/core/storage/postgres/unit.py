@@ -384,7 +384,12 @@ class ServerUnit:
         indexed = not self._text_pending
         with self._conn.cursor() as cur, cur.copy(COPY_DOCUMENTS) as copy:
             for i, (name, text, _, meta) in enumerate(rows):
-                copy.write_row((first + i, name, text, _meta(meta), created_at, indexed))
+                meta_json = _meta(meta)
+                if "\0" in text or "\0" in name or "\\u0000" in meta_json:
+                    raise SpanError(f"{self._shown_as}: document {name!r} holds the character U+0000 (NUL) in its "
+                                    "name, text or meta, which PostgreSQL cannot store (a project file can); "
+                                    "nothing was imported")
+                copy.write_row((first + i, name, text, meta_json, created_at, indexed))
         self._log.document_range(first, first + len(rows) - 1)
         self._new_documents.update(range(first, first + len(rows)))
         return first
