@@ -32,14 +32,18 @@ def test_an_annotator_has_no_temporary_schema_to_shadow_the_owners_tables(databa
             raw.execute("CREATE TEMP TABLE change_log_horizon (only_row boolean, pruned_to xid8)")
 
 
-@pytest.mark.xfail(strict=True, reason=FOUND + "an annotator's advisory lock stops every import")
 def test_an_annotator_cannot_hold_the_document_id_lock(database, tmp_path):
-    """The import's document-id lock is an advisory lock anyone may take
-    (pg_advisory_lock is PUBLIC's): an annotator holding it makes every
-    admin's import wait, then fail as busy."""
+    """The import's document-id lock was an advisory lock anyone may take:
+    an annotator holding it made every admin's import wait, then fail as
+    busy. Now it is a row only admins may lock; the old advisory lock
+    blocks nothing."""
     set_up(database.owner_url)
     holder = psycopg.connect(database.url("alice", password("alice")), autocommit=True)
     holder.execute("SELECT pg_advisory_lock(hashtext('annotator document ids'))")
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        holder.execute("SELECT only_row FROM document_id_lock FOR UPDATE")
+    with pytest.raises(psycopg.errors.InsufficientPrivilege), holder.transaction():
+        holder.execute("LOCK TABLE document_id_lock IN ROW EXCLUSIVE MODE")
     try:
         path = write_jsonl(tmp_path / "more.jsonl", [{"text": "one more"}])
         with ServerProject.open(database.owner_url) as owner:

@@ -14,7 +14,7 @@ from annotator.core.storage.postgres.migrations import MIGRATIONS
 from annotator.core.storage.postgres.security import MAX_ROLE_BYTES, group_role_name
 
 TABLES = {"documents", "labels", "spans", "document_status", "span_notes", "review_decisions",
-          "merged_layers", "layer_counts", "change_log", "change_log_horizon", "schema_migrations", "project_roles"}
+          "merged_layers", "layer_counts", "change_log", "change_log_horizon", "document_id_lock", "schema_migrations", "project_roles"}
 
 
 def public_tables(database) -> set[str]:

@@ -437,8 +437,22 @@ ALTER FUNCTION prune_change_log() SET search_path = pg_catalog, public, pg_temp;
 """
 
 
+# An import's documents take consecutive ids under a lock held to its end.
+# It was an advisory lock, which anyone may take: an annotator holding it
+# stopped every admin's import. A row lock needs UPDATE on the row's table,
+# which only admins have (security.py).
+_DOCUMENT_ID_LOCK = """
+CREATE TABLE document_id_lock (only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row));
+INSERT INTO document_id_lock DEFAULT VALUES;
+"""
+
+
 def _tables(cur: psycopg.Cursor) -> None:
     cur.execute(_TABLES)
+
+
+def _document_id_lock(cur: psycopg.Cursor) -> None:
+    cur.execute(_DOCUMENT_ID_LOCK)
 
 
 def _change_log_shape(cur: psycopg.Cursor) -> None:
@@ -505,6 +519,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "0005_deferred_text_index", _deferred_text_index),
     Migration(6, "0006_pruned_change_log", _pruned_change_log),
     Migration(7, "0007_change_log_shape", _change_log_shape),
+    Migration(8, "0008_document_id_lock", _document_id_lock),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -78,7 +78,9 @@ CHANGE_LOG_WRITES = "GRANT INSERT (kind, doc_id, first_id, last_id) ON change_lo
 REVIEWER_WRITES = ('GRANT INSERT, DELETE, UPDATE (start, "end", label, decision, decided_at, gold_span_id) '
                    "ON review_decisions TO %I")
 ADMIN_WRITES = ("GRANT INSERT, DELETE, UPDATE (name, text, meta) ON documents TO %1$I; "
-                "GRANT INSERT, UPDATE, DELETE ON labels TO %1$I")
+                "GRANT INSERT, UPDATE, DELETE ON labels TO %1$I; "
+                # (for SELECT ... FOR UPDATE: the import's document id lock, unit.py)
+                "GRANT UPDATE (only_row) ON document_id_lock TO %1$I")
 # Migration 0005's functions, which run as the owner: everyone's window
 # indexes text a large import left pending; an import's end indexes its
 # own few documents (only admins add documents). No one else: not PUBLIC.

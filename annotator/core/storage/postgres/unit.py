@@ -14,8 +14,11 @@ Ids: spans and decisions take the identity sequence's next ids (no one
 may read or set the sequence; the server moves it past any id given, see
 migration 0001), so concurrent writers never wait for each other. An
 import's documents need consecutive ids (the importer hands them out as
-first + i): every document insert here first takes a transaction-long
-advisory lock, so imports of documents are serialised while spans are not.
+first + i): every document insert here first locks, to the end of the
+transaction, the one row of `document_id_lock`, which only those who may
+add documents may lock (migration 0008; an advisory lock, as before, could
+be held by anyone), so imports of documents are serialised while spans
+are not.
 """
 
 from __future__ import annotations
@@ -141,7 +144,10 @@ INSERT_DECISION_WITH_ID = ('INSERT INTO review_decisions (doc_id, start, "end", 
 DELETE_DECISION = "DELETE FROM review_decisions WHERE id = %s"
 
 # Documents: see the module's comment. The lock is held to COMMIT.
-LOCK_DOCUMENT_IDS = "SELECT pg_advisory_xact_lock(hashtext('annotator document ids'))"
+# (a row only those who may add documents may lock: migration 0008; the
+# others' imports add spans to documents there already, and need no lock)
+MAY_ADD_DOCUMENTS = "SELECT has_table_privilege('public.documents', 'INSERT')"
+LOCK_DOCUMENT_IDS = "SELECT only_row FROM document_id_lock FOR UPDATE"
 LAST_DOCUMENT_ID = "SELECT COALESCE(max(id), 0) FROM documents"
 INSERT_DOCUMENT = "INSERT INTO documents (name, text, meta, created_at) VALUES (%s, %s, %s::jsonb, %s) RETURNING id"
 # An import's documents, by COPY (psycopg formats the rows in C; nothing for
@@ -365,7 +371,8 @@ class ServerUnit:
         above what this was when it began. Taking it takes the document
         lock (see the module's comment), so it stays true to COMMIT."""
         if not self._holds_document_ids:
-            self._conn.execute(LOCK_DOCUMENT_IDS)
+            if self._conn.execute(MAY_ADD_DOCUMENTS).fetchone()[0]:
+                self._conn.execute(LOCK_DOCUMENT_IDS)
             self._holds_document_ids = True
         return self._conn.execute(LAST_DOCUMENT_ID).fetchone()[0]
 
