@@ -16,8 +16,6 @@ from annotator.core.storage.postgres.project import ServerProject
 from tests.postgres.test_server_live import password, set_up, until
 from tests.postgres.test_server_window import spans_of, window_on  # noqa: F401 (a fixture)
 
-FOUND = "review 2024-12 brief E: "
-
 
 def _insert_row(url: str, row: tuple) -> None:
     with psycopg.connect(url) as raw:

@@ -19,7 +19,6 @@ from annotator.core.storage.postgres.link import Link
 from annotator.core.storage.postgres.project import ServerProject
 from tests.postgres.test_server_live import password, set_up, until
 
-FOUND = "review 2024-12 brief E: "
 
 # A COMMIT that takes a while: a deferred constraint trigger of the owner's
 # (as a slow synchronous standby or a big deferred check would make it).

@@ -1,7 +1,6 @@
-"""Review attacks on the owner's functions and locks (brief E): what an
-annotator's own session can make them do. Tests marked xfail(strict) show
-a problem found today (they XPASS, and fail, once it is fixed: then drop
-the marker)."""
+"""Attacks on the owner's functions and locks, found by a review: what an
+annotator's own session can make them do (a temporary table standing in
+for the owner's; the import's document-id lock held by an annotator)."""
 
 from __future__ import annotations
 
@@ -14,8 +13,6 @@ from annotator.core.storage.postgres.project import ServerProject
 from tests.core.helpers import write_jsonl
 from tests.postgres.conftest import OWNER
 from tests.postgres.test_server_live import password, set_up
-
-FOUND = "review 2024-12 brief E: "
 
 
 def test_an_annotator_has_no_temporary_schema_to_shadow_the_owners_tables(database):

@@ -1,7 +1,7 @@
-"""Review attacks on the window over a server project (brief E): the server
-restarting while a document's spans are still loading. Tests marked
-xfail(strict) show a problem found today (they XPASS, and fail, once it
-is fixed: then drop the marker)."""
+"""Attacks on the window over a server project, found by a review: the
+server restarting while a document's spans are still loading (the
+document was closed for good; now what is shown stays), and undo after a
+restart."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from tests.postgres.conftest import OWNER, OWNER_PASSWORD
 from tests.postgres.test_server_live import password, set_up
 from tests.postgres.test_server_window import boxes, spans_of, window_on  # noqa: F401 (fixtures)
 
-FOUND = "review 2024-12 brief E: "
 LONG_TEXT = ("word " * 40_000).strip()  # 200,000 characters: spans past the first screen
 
 

@@ -11,6 +11,7 @@ import time
 import pytest
 from PySide6.QtCore import QSettings
 
+from annotator.core.storage.postgres import admin
 from annotator.core.storage.postgres.opening import open_server_project
 from tests.postgres.conftest import OWNER, OWNER_PASSWORD
 from tests.postgres.test_server_live import SAMPLE, password, set_up
@@ -160,3 +161,24 @@ def test_the_annotator_cannot_be_switched_on_a_server(database, window_on, monke
     monkeypatch.setattr("annotator.gui.dialogs.ask_annotator", lambda *a: "bob")
     window.commands["switch_annotator"].trigger()
     assert window.user == "alice" and "as the login you connected with (alice)" in said[0]
+
+
+def test_a_reviewer_window_accepts_the_annotators_agreement_into_gold(database, window_on, qtbot):
+    """Two annotators' windows tag the same words; the reviewer's window, in
+    review mode, accepts what all agree on into gold: gold holds it on the
+    server, and the annotators' windows show it."""
+    set_up(database.owner_url)
+    admin.add_user(database.owner_url, "rita", "reviewer", password("rita"))
+    alice = window_on(database.url("alice", password("alice")))
+    bob = window_on(database.url("bob", password("bob")))
+    for window in (alice, bob):
+        window.session.apply_label("actor", (0, 7))
+    alice.session.apply_label("date", (10, 20))  # only alice: not agreed by all
+    rita = window_on(database.url("rita", password("rita")))
+    rita.commands["review_mode"].setChecked(True)
+    qtbot.waitUntil(lambda: rita.session.review_complete, timeout=10_000)
+    rita.session.accept_all_agreed()
+    with open_server_project(database.url("rita", password("rita"))) as check:
+        assert [s[:4] for s in check.spans(1, "gold")] == [(0, 7, "actor", "gold")]
+    alice.commands["other_layers"].setChecked(True)
+    qtbot.waitUntil(lambda: len(spans_of(alice, "gold")) == 1, timeout=10_000)
