@@ -116,3 +116,21 @@ def test_a_common_string_with_a_limit_walks_the_names(owner):
     assert "documents_by_code_points" in plan(owner, search.FOUND_BY_LIKE, {**common.params, "limit": 100})
     rare = search.question(("ann met",))
     assert "documents_text_trigrams" in plan(owner, search.FOUND_BY_LIKE, {**rare.params, "limit": 100})
+
+
+@pytest.mark.parametrize("repeat", [300, 100_000])
+def test_a_very_long_search_of_letters_with_other_cases_is_answered(database, repeat):
+    """A class per character ("é" or "É") made the server's expression too
+    complex past tens of thousands of characters: a long string is asked
+    for its start and checked here, so the answer is still exact."""
+    admin.init_server(database.owner_url)
+    admin.add_user(database.owner_url, "adam", "admin", "adam pw")
+    texts = [("holds", "x" + "É" * repeat + "y"), ("almost", "x" + "é" * (repeat - 1) + "y"),
+             ("none", "nothing here")]
+    with ServerProject.open(database.url("adam", "adam pw")) as project:
+        with project.write() as unit:
+            unit.insert_documents([(name, text, text_digest(text), {}) for name, text in texts], unit.now())
+        holds = [doc_id for doc_id, name, _ in project.document_keys() if name == "holds"]
+        assert project.search_documents("é" * repeat) == holds
+        assert project.search_documents("É" * repeat, limit=1) == holds
+        assert [row[0] for row in project.documents_containing("é" * repeat)] == holds
