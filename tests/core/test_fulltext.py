@@ -223,3 +223,18 @@ def test_a_limited_search_walking_names_further_gives_the_same_first_page(projec
     docs = {f"n{i:03d}": ("A walrus here." if i % every == 0 else "Nothing.") for i in range(200)}
     add(project, docs)
     assert names(project, project.search_documents("walrus", limit=8)) == expected(docs, "walrus")[:8]
+
+
+SHORT_DOCS = {"İstanbul": "İstanbul", "Kelvin K": "Kelvin K", "istanbul": "istanbul"}
+
+
+@pytest.mark.parametrize("query", ["i", "I", "i\u0307", "İ", "k", "\u212a"])
+def test_a_short_string_finds_what_lowers_to_it(project, query):
+    """"İ" lowers to "i" and a dot above, so a text holding it holds "i" to
+    str.lower(); the index keeps "İ" as it is, so a 1-2 character search
+    looked it up only as "i" or "I" and missed it."""
+    add(project, SHORT_DOCS)
+    found = expected(SHORT_DOCS, query)
+    assert "İstanbul" in found or query in ("k", "\u212a")
+    assert names(project, project.search_documents(query)) == found
+    assert sorted(row[1] for row in project.documents_containing(query)) == found

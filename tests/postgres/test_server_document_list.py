@@ -157,11 +157,11 @@ def test_the_document_list_answers_as_the_file_does(both):
     assert asked > 5_000
 
 
-# Where the file's search misses what str.lower() containment finds: a 1-2
-# character string is looked up among its index's terms by case variants
-# of each character, and "İ" (which lowers to "i" and a combining dot) is
-# not one of "i"'s. The server finds them; see the xfail test below.
-FILE_MISSES = {"i", "i̇"}
+# Where the file's search missed what str.lower() containment finds (a 1-2
+# character string is looked up among its index's terms by case variants of
+# each character, and "İ", which lowers to "i" and a combining dot, was not
+# one of "i"'s): none now; see tests/core/test_fulltext.py.
+FILE_MISSES: set[str] = set()
 
 
 def by_definition(project, text, limit=None) -> list[int]:
@@ -209,10 +209,3 @@ def searches_answer_as_the_file_does(file, server) -> None:
     assert len(by_definition(file, "i")) > len(by_definition(file, "istanbul")) > 3
 
 
-@pytest.mark.xfail(strict=True, reason="the file's 1-2 character search misses İ for i (FILE_MISSES)")
-def test_the_file_finds_what_lowers_to_a_short_string(tmp_path):
-    with Project.open(tmp_path / "p.db") as file:
-        with file.write() as unit:
-            unit.insert_documents([(name, name, text_digest(name), {}) for name in ("İstanbul", "Kelvin K")],
-                                  unit.now())
-        assert file.search_documents("i") == by_definition(file, "i") == [1, 2]

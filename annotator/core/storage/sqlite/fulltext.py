@@ -217,14 +217,27 @@ def _match_query(texts: tuple[str, ...]) -> str | None:
     return " AND ".join('"' + gram.replace('"', '""') + '"' for gram in grams)
 
 
+# "İ" lowers to two characters, "i" and a combining dot above: a text
+# holding it holds "i" (and "i" + dot) to str.lower(), while SQLite's
+# folding keeps "İ" as it is. So "İ" is one of "i"'s forms here.
+_DOTTED_I, _DOT_ABOVE = "\u0130", "\u0307"
+
+
 def _case_variants(text: str) -> set[str]:
     """`text` with each character as written, lower or upper case (the
-    index's folding is SQLite's, which one of these matches)."""
+    index's folding is SQLite's, which one of these matches), and with
+    "İ" for "i" or for "i" and a dot above (what lowers to them)."""
     choices = []
     for ch in text:
         forms = {ch, ch.lower(), ch.upper(), ch.casefold()}
+        if ch in "iI":
+            forms.add(_DOTTED_I)
         choices.append(sorted(f for f in forms if len(f) == 1))
-    return {"".join(p) for p in itertools.product(*choices)}
+    variants = {"".join(p) for p in itertools.product(*choices)}
+    joined = text.replace("I" + _DOT_ABOVE, "i" + _DOT_ABOVE)
+    if "i" + _DOT_ABOVE in joined:
+        variants |= _case_variants(joined.replace("i" + _DOT_ABOVE, _DOTTED_I))
+    return variants
 
 
 def _short_candidates(conn: sqlite3.Connection, text: str) -> set[int]:
