@@ -73,7 +73,7 @@ def test_a_bad_jsonl_line_is_rejected_whole_with_file_and_line(run_cli, tmp_path
                                                    GOOD_LINE | {"meta": {"name": "g3"}}])
     result = run_cli("import", good_txt, source)
     assert result.exit_code == 1
-    assert f"bad.jsonl, line 3: " in result.stderr
+    assert "bad.jsonl, line 3: " in result.stderr
     assert fragment in result.stderr
     assert "Nothing was imported" in result.stderr
     assert snapshot(project_path) == populated

@@ -17,7 +17,7 @@ from annotator.core import exporter
 from annotator.core.errors import AnnotatorError
 from annotator.core.storage import Project
 from tests.cli.conftest import clean_env
-from tests.core.helpers import read_jsonl, snapshot, write_jsonl
+from tests.core.helpers import snapshot, write_jsonl
 
 
 @pytest.fixture

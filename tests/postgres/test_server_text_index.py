@@ -234,6 +234,12 @@ def test_the_command_line_says_when_it_left_text_pending(team, tmp_path):
     big = invoke(url, "import", write_jsonl(tmp_path / "big.jsonl", articles(fulltext.INDEX_AT_ONCE, 10)))
     assert big.exit_code == 0, big.output
     assert f"Text search: {fulltext.INDEX_AT_ONCE:,} documents are not in the search index yet" in big.stderr
+    # an annotator's `annotator index` does what the window would (the owner's function)
+    indexed = invoke(team.url("alice", password("alice")), "index")
+    assert indexed.exit_code == 0, indexed.output
+    assert f"Indexed the text of {fulltext.INDEX_AT_ONCE:,} documents" in indexed.stderr
+    with ServerProject.open(url) as project:
+        assert project.text_index_pending() == 0
 
 
 def test_the_window_indexes_a_server_projects_pending_text(team, qtbot, tmp_path, monkeypatch):
