@@ -28,3 +28,23 @@ def test_importing_a_link_to_dev_zero_reads_nothing(tmp_path):
     assert result.returncode == 1
     stderr = result.stderr.decode("utf-8")
     assert f"{link}: is a device (it links to /dev/zero)" in stderr and "MemoryError" not in stderr
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("command", [("list",), ("import", "IN"), ("index",)])
+@pytest.mark.parametrize("kind", ["fifo", "dev-null"])
+def test_a_project_that_is_a_pipe_or_a_device_is_refused_at_once(tmp_path, command, kind):
+    """--db naming /dev/null or a FIFO said "the change could not be saved
+    and was undone: disk I/O error", even for `list`."""
+    if kind == "fifo":
+        db = tmp_path / "p.db"
+        os.mkfifo(db)
+    else:
+        db = tmp_path / "null.db"
+        db.symlink_to("/dev/null")
+    source = tmp_path / "in.txt"
+    source.write_text("A walrus.", encoding="utf-8")
+    args = [str(source) if arg == "IN" else arg for arg in command]
+    result = run_process("--db", db, "--user", "tester", *args, cwd=tmp_path, timeout=30)
+    assert result.returncode == 1
+    assert f"{db}: is not a regular file (a device, pipe or socket)" in result.stderr.decode("utf-8")

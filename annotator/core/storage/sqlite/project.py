@@ -110,6 +110,10 @@ class Project(Reads):
         `seeds`: a folder of .txt files imported when the project is new.
         """
         path = Path(path)
+        if path.exists() and not path.is_file() and not path.is_dir():
+            # (/dev/null, a pipe: SQLite's "disk I/O error" on the first write said nothing useful)
+            raise ProjectError(f"{path}: is not a regular file (a device, pipe or socket); a project is a "
+                               "file (name a new one to make one)")
         existed = path.exists() and path.stat().st_size > 0
         if existed and not files.held(path):  # (a file open here is one, and must not be open()ed)
             check_is_sqlite(path)
