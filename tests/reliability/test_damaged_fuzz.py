@@ -111,3 +111,20 @@ def test_export_to_a_file_of_a_damaged_project_leaves_no_file(template, tmp_path
     result = CliRunner().invoke(cli, ["--db", str(db), "export", "-o", str(out / "x.jsonl")])
     assert result.exit_code == 1 and "damaged" in result.stderr
     assert list(out.iterdir()) == []
+
+
+def test_a_schema_change_without_a_name_is_damage_not_a_crash(tmp_path):
+    """Found by the fuzz test above: one changed byte made a schema change's
+    name NULL, and opening crashed joining the names."""
+    import sqlite3
+
+    from annotator.core.storage.sqlite import migrations
+
+    db = tmp_path / "p.db"
+    db.write_bytes(_template())
+    with sqlite3.connect(db) as conn:
+        conn.execute(f"UPDATE [{migrations.TABLE}] SET name = NULL WHERE rowid = 1")
+    conn.close()
+    result = CliRunner().invoke(cli, ["--db", str(db), "--user", "ann", "list"])
+    assert isinstance(result.exception, SystemExit) and result.exit_code == 1  # (a message, no traceback)
+    assert "its list of schema changes is damaged" in result.output

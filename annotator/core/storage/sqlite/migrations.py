@@ -328,7 +328,11 @@ def applied(conn: sqlite3.Connection) -> list[str]:
         return []
     rows = conn.execute(f"SELECT name FROM [{TABLE}] WHERE migration_set = ? ORDER BY rowid",
                         (SET_NAME,))
-    return [row[0] for row in rows]
+    names = [row[0] for row in rows]
+    if not all(isinstance(name, str) for name in names):
+        # (found by the damaged-file fuzz test: a changed byte made one NULL)
+        raise sqlite3.DatabaseError("its list of schema changes is damaged (an entry that is not a name)")
+    return names
 
 
 def pending(conn: sqlite3.Connection) -> list[str]:
