@@ -50,16 +50,34 @@ def make_app() -> QApplication:
     return app
 
 
+# What libpq says when the password is missing or wrong: then the window
+# asks for it, as a desktop client would (the command line leaves it to
+# libpq's sources: ~/.pgpass, PGPASSWORD, the URL).
+_PASSWORD_WANTED = ("no password supplied", "password authentication failed")
+PASSWORD_TRIES = 3
+
+
 def open_store(db: Path | str, user: str | None, seeds: Path | None):
     """The project the window opens, and whose layer it shows as own: a
     file, or a server project (a URL string) as the login it gives, which
-    `user`, when given, must be."""
-    if isinstance(db, str):
-        from annotator.core.storage.postgres.opening import open_server_project
+    `user`, when given, must be. A server that wants a password libpq
+    could not find (or was given a wrong one) gets it asked for."""
+    if not isinstance(db, str):
+        return Project.open(db, seeds=seeds), user
+    from annotator.core.storage.postgres.opening import open_server_project
 
-        project = open_server_project(db, user)
-        return project, project.login
-    return Project.open(db, seeds=seeds), user
+    password = None
+    for attempt in range(PASSWORD_TRIES + 1):
+        try:
+            project = open_server_project(db, user, password=password)
+            return project, project.login
+        except AnnotatorError as e:
+            if attempt == PASSWORD_TRIES or not any(said in str(e) for said in _PASSWORD_WANTED):
+                raise
+            password = dialogs.ask_password(None, str(e) if attempt else "", db)
+            if password is None:  # cancelled
+                raise
+    raise AssertionError("unreachable")
 
 
 def main(db: Path | str, user: str | None, seeds: Path | None, review: bool = False) -> int:

@@ -7,7 +7,7 @@ from typing import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAbstractFileIconProvider, QFontDatabase
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog,
-                               QFileIconProvider, QInputDialog, QLabel, QMessageBox, QPlainTextEdit,
+                               QFileIconProvider, QInputDialog, QLabel, QLineEdit, QMessageBox, QPlainTextEdit,
                                QVBoxLayout, QWidget)
 
 from annotator.core.model import name_problem, normalize_name
@@ -94,6 +94,25 @@ def ask_annotator(parent, current: str, known: list[str]) -> str | None:
     if problem:
         raise ValueError(problem)
     return name
+
+
+def ask_password(parent, problem: str, url: str) -> str | None:
+    """Ask for the password of the login a server project's URL names
+    (typed unseen); None if cancelled. `problem`: why again ("" the first
+    time). The password is never put in the URL or kept beyond the project."""
+    from annotator.core.storage.postgres.url import redact_url
+
+    text = f"Password for {redact_url(url)}:"
+    if problem:
+        text = f"{problem}\n\n{text}"
+    dialog = QInputDialog(parent)
+    dialog.setObjectName("passwordDialog")
+    dialog.setWindowTitle("Server password")
+    dialog.setLabelText(text)
+    dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
+    for label in dialog.findChildren(QLabel):  # (the server's words and the URL: never rich text)
+        label.setTextFormat(PLAIN)
+    return dialog.textValue() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
 class _NamesOnlyIcons(QAbstractFileIconProvider):

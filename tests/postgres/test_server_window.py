@@ -182,3 +182,65 @@ def test_a_reviewer_window_accepts_the_annotators_agreement_into_gold(database, 
         assert [s[:4] for s in check.spans(1, "gold")] == [(0, 7, "actor", "gold")]
     alice.commands["other_layers"].setChecked(True)
     qtbot.waitUntil(lambda: len(spans_of(alice, "gold")) == 1, timeout=10_000)
+
+
+@pytest.fixture
+def no_password_sources(monkeypatch, tmp_path):
+    """libpq finds no password: no PGPASSWORD, an empty ~/.pgpass."""
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "no-pgpass"))
+
+
+def test_the_window_asks_for_a_password_libpq_cannot_find(database, no_password_sources, monkeypatch):
+    """As a desktop client would: asked (again after a wrong one), kept for
+    the project's other connections (workers, reconnects), never shown."""
+    from annotator.gui import app
+
+    set_up(database.owner_url)
+    url = database.url("bob", None)  # no password in the URL
+    asked = []
+    answers = iter(["wrong", password("bob")])
+    monkeypatch.setattr("annotator.gui.dialogs.ask_password",
+                        lambda parent, problem, shown_url: asked.append((problem, shown_url)) or next(answers))
+    project, user = app.open_store(url, None, None)
+    try:
+        assert user == "bob" and len(asked) == 2
+        assert asked[0][0] == "" and "password authentication failed" in asked[1][0]
+        assert all(password("bob") not in problem for problem, _ in asked)
+        with project.opener()() as worker:  # a worker's own connection needs it too
+            assert worker.login == "bob"
+    finally:
+        project.close()
+
+
+def test_a_cancelled_password_question_says_why_the_project_did_not_open(database, no_password_sources,
+                                                                        monkeypatch):
+    from annotator.core.errors import AnnotatorError
+    from annotator.gui import app
+
+    set_up(database.owner_url)
+    monkeypatch.setattr("annotator.gui.dialogs.ask_password", lambda *args: None)
+    with pytest.raises(AnnotatorError, match="no password supplied"):
+        app.open_store(database.url("bob", None), None, None)
+
+
+def test_the_password_question_shows_the_servers_words_as_plain_text(qtbot, monkeypatch):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QLabel
+
+    from annotator.gui import dialogs
+
+    seen = []
+
+    def answer():
+        box = next(w for w in QApplication.topLevelWidgets() if w.objectName() == "passwordDialog")
+        seen.extend(label.textFormat() for label in box.findChildren(QLabel) if "<b>" in label.text())
+        seen.extend("secret" for label in box.findChildren(QLabel) if "secret" in label.text())
+        box.setTextValue("typed")
+        box.accept()
+
+    QTimer.singleShot(100, answer)
+    typed = dialogs.ask_password(None, "<b>bold?</b> password authentication failed",
+                                 "postgresql://bob:secret@h/<i>db</i>")
+    assert typed == "typed"
+    assert seen and all(fmt == dialogs.PLAIN for fmt in seen)  # (and the URL's password never shown)

@@ -46,6 +46,8 @@ def connect(url: str, *, autocommit: bool = False, timeout: int = CONNECT_TIMEOU
                                autocommit=autocommit, **options)
     except psycopg.Error as e:
         said = server_message(e, url)
+        if options.get("password"):  # (libpq does not repeat it; never let a message show it)
+            said = said.replace(str(options["password"]), "***")
         if "no password supplied" in said:
             said += (" (give the password in ~/.pgpass, a line HOST:PORT:DATABASE:USER:PASSWORD, or in "
                      "PGPASSWORD; see the README's \"Team server\")")

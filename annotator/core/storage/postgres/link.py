@@ -50,9 +50,11 @@ FIRST_WAIT_S, LONGEST_WAIT_S = 1.0, 10.0
 OUTCOME_WAIT_S = 3.0
 
 
-def open_listening(url: str, timeout: int = CONNECT_TIMEOUT_S) -> psycopg.Connection:
-    """An autocommit connection that LISTENs for change notices."""
-    conn = connect(url, autocommit=True, timeout=timeout, **KEEPALIVE)
+def open_listening(url: str, timeout: int = CONNECT_TIMEOUT_S, password: str | None = None) -> psycopg.Connection:
+    """An autocommit connection that LISTENs for change notices
+    (`password`: one the person typed, else libpq's usual sources)."""
+    options = dict(KEEPALIVE, password=password) if password is not None else KEEPALIVE
+    conn = connect(url, autocommit=True, timeout=timeout, **options)
     try:
         conn.execute(LISTEN)
     except driver().Error:
@@ -64,8 +66,9 @@ def open_listening(url: str, timeout: int = CONNECT_TIMEOUT_S) -> psycopg.Connec
 class Link:
     """The connection a ServerProject reads and writes through."""
 
-    def __init__(self, url: str, path: str, conn: psycopg.Connection) -> None:
+    def __init__(self, url: str, path: str, conn: psycopg.Connection, password: str | None = None) -> None:
         self._url = url
+        self._password = password  # (typed by the person: kept for reconnecting, never shown)
         self._path = path
         self.conn = conn
         self.reconnects = 0  # how often a lost connection was replaced
@@ -149,7 +152,7 @@ class Link:
         from annotator.core.errors import ProjectError
 
         try:
-            conn = open_listening(self._url, RECONNECT_TIMEOUT_S)
+            conn = open_listening(self._url, RECONNECT_TIMEOUT_S, self._password)
         except ProjectError as e:
             self._attempted = (None, str(e).split(": ", 1)[-1])
             return

@@ -23,10 +23,12 @@ def login_name(project: ServerProject) -> str:
     return project.conn.execute(LOGIN).fetchone()[0]
 
 
-def open_server_project(url: str, user: str | None = None, *, asked_by: str = "--user") -> ServerProject:
+def open_server_project(url: str, user: str | None = None, *, asked_by: str = "--user",
+                        password: str | None = None) -> ServerProject:
     """The project at `url`, for `user` (None: whoever the URL logs in as).
-    `asked_by` names where `user` came from, for the message."""
-    project = ServerProject.open(url)
+    `asked_by` names where `user` came from, for the message; `password`,
+    one the person typed (else libpq's usual sources)."""
+    project = ServerProject.open(url, password)
     try:
         login = login_name(project)
         if user is not None and normalize_name(user) != login:

@@ -99,12 +99,15 @@ class ServerProject(BulkReads, DocumentList, Search):
     backup_path = None
     can_save_copy = False
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, password: str | None = None) -> None:
         self._psycopg = driver()
         self._url = url
         # what messages and the window's title show: never the password
         self.path = redact_url(url)
-        self._link = Link(url, self.path, open_listening(url))
+        # `password`: one the person typed (the window asks when libpq has
+        # none); kept only here, for workers' connections and reconnecting
+        self._password = password
+        self._link = Link(url, self.path, open_listening(url, password=password), password)
         self._labels: list[Label] | None = None
         self._unit: ServerUnit | None = None  # the open unit of work, if any
         self._unbound: str | None | bool = False  # (False: not asked yet)
@@ -119,8 +122,8 @@ class ServerProject(BulkReads, DocumentList, Search):
             raise ProjectError(f"{self.path}: {server_message(e, url)}") from None
 
     @classmethod
-    def open(cls, url: str) -> ServerProject:
-        return cls(url)
+    def open(cls, url: str, password: str | None = None) -> ServerProject:
+        return cls(url, password)
 
     @property
     def title(self) -> str:
@@ -140,7 +143,7 @@ class ServerProject(BulkReads, DocumentList, Search):
 
     def opener(self):
         """How a worker thread opens its own connection to this project."""
-        return functools.partial(_open_as, self._url, getattr(self, "login", None))
+        return functools.partial(_open_as, self._url, getattr(self, "login", None), self._password)
 
     @property
     def conn(self):
@@ -432,8 +435,8 @@ class HeldSpans:
                 pass  # the connection is gone, and the cursor with it
 
 
-def _open_as(url: str, login: str | None) -> ServerProject:
-    project = ServerProject.open(url)
+def _open_as(url: str, login: str | None, password: str | None) -> ServerProject:
+    project = ServerProject.open(url, password)
     if login is not None:
         project.login = login
     return project
