@@ -128,3 +128,28 @@ def test_a_schema_change_without_a_name_is_damage_not_a_crash(tmp_path):
     result = CliRunner().invoke(cli, ["--db", str(db), "--user", "ann", "list"])
     assert isinstance(result.exception, SystemExit) and result.exit_code == 1  # (a message, no traceback)
     assert "its list of schema changes is damaged" in result.output
+
+
+def test_a_document_record_with_a_null_length_is_damage_not_a_crash(tmp_path):
+    """Found by the fuzz test: one zeroed byte left a document's length
+    NULL (SQLite does not notice), and `list` crashed formatting it. Made
+    here by lifting the column's NOT NULL for a moment, as the damage did."""
+    import sqlite3
+
+    db = tmp_path / "p.db"
+    db.write_bytes(_template())
+    conn = sqlite3.connect(db)
+    (schema,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'documents'").fetchone()
+    assert "length INTEGER NOT NULL" in schema
+    conn.execute("PRAGMA writable_schema = ON")
+    conn.execute("UPDATE sqlite_master SET sql = ? WHERE name = 'documents'",
+                 (schema.replace("length INTEGER NOT NULL", "length INTEGER"),))
+    conn.commit()
+    conn.close()
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE documents SET length = NULL WHERE id = 3")
+    conn.commit()
+    conn.close()
+    result = CliRunner().invoke(cli, ["--db", str(db), "--user", "ann", "list"])
+    assert isinstance(result.exception, SystemExit) and result.exit_code == 1
+    assert "a document's record is damaged (id 3)" in result.output

@@ -159,8 +159,8 @@ class Reads:
         documents). Layers without spans are left out. With `ids`, those
         documents (the ones that exist) in the order given."""
         if ids is None:
-            return _listing(_rows(self, self.conn.execute(_LISTING)))
-        return _listing(self._listing_of(list(ids)))
+            return _listing(self, _rows(self, self.conn.execute(_LISTING)))
+        return _listing(self, self._listing_of(list(ids)))
 
     def _listing_of(self, ids: list[int]) -> Iterator[tuple]:
         for at in range(0, len(ids), _LISTING_CHUNK):
@@ -408,8 +408,12 @@ class Reads:
         return _rows(self, spans)
 
 
-def _listing(rows: Iterator[tuple]) -> Iterator[tuple[int, str, int, list]]:
+def _listing(project, rows: Iterator[tuple]) -> Iterator[tuple[int, str, int, list]]:
     for doc_id, name, length, layers in rows:
+        if type(doc_id) is not int or type(name) is not str or type(length) is not int:
+            # a record damaged in a way SQLite does not notice (found by the fuzz test: a NULL length)
+            raise ProjectError(f"{project.path}: could not be read: a document's record is damaged (id "
+                               f"{doc_id!r}); restore the file from a backup")
         yield doc_id, name, length, [tuple(layer) for layer in json.loads(layers)]
 
 
