@@ -120,3 +120,30 @@ def restarting_server(postgres_server):
         yield server
     finally:
         server.stop()
+
+
+def set_up_team(owner_url: str, people: dict[str, str], password, labels: bool = True) -> None:
+    """A project as `server init` makes it (with the default labels, unless
+    `labels` is false) and each person a login of their role, with
+    `password(name)`."""
+    from annotator.core.storage.postgres import admin
+    from annotator.core.storage.postgres.first_labels import add_first_labels
+
+    report = admin.init_server(owner_url)
+    if labels:
+        add_first_labels(owner_url, report)
+    for name, role in people.items():
+        admin.add_user(owner_url, name, role, password(name))
+
+
+@contextmanager
+def opened_people(database, people, password):
+    """Each person's own ServerProject (own connection, own login), closed after."""
+    from annotator.core.storage.postgres.project import ServerProject
+
+    opened = {name: ServerProject.open(database.url(name, password(name))) for name in people}
+    try:
+        yield opened
+    finally:
+        for project in opened.values():
+            project.close()

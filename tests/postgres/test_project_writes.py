@@ -18,9 +18,9 @@ from annotator.core.importer import import_files
 from annotator.core.model import Label
 from annotator.core.paths import seeds_dir
 from annotator.core.storage import Project
-from annotator.core.storage.postgres import admin
 from annotator.core.storage.postgres.project import ServerProject
 from tests.core.helpers import write_jsonl
+from tests.postgres.conftest import opened_people, set_up_team
 
 PEOPLE = {"alice": "annotator", "bob": "annotator", "rita": "reviewer", "adam": "admin"}
 SAMPLE = min(seeds_dir().glob("*.txt"))
@@ -32,19 +32,15 @@ def password(name: str) -> str:
 
 @pytest.fixture
 def team(database):
-    admin.init_server(database.owner_url)
-    for name, role in PEOPLE.items():
-        admin.add_user(database.owner_url, name, role, password(name))
+    set_up_team(database.owner_url, PEOPLE, password, labels=False)
     return database
 
 
 @pytest.fixture
 def people(team):
     """Each person's own ServerProject (own connection, own login)."""
-    opened = {name: ServerProject.open(team.url(name, password(name))) for name in PEOPLE}
-    yield opened
-    for project in opened.values():
-        project.close()
+    with opened_people(team, PEOPLE, password) as opened:
+        yield opened
 
 
 def everything(project) -> dict:

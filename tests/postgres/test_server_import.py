@@ -16,10 +16,8 @@ from annotator.core.feed import IdRanges
 from annotator.core.importer import import_files
 from annotator.core.model import text_digest
 from annotator.core.storage import Project
-from annotator.core.storage.postgres import admin
-from annotator.core.storage.postgres.first_labels import add_first_labels
-from annotator.core.storage.postgres.project import ServerProject
 from tests.core.helpers import write_jsonl
+from tests.postgres.conftest import opened_people, set_up_team
 
 PEOPLE = {"adam": "admin", "alice": "annotator"}
 
@@ -45,19 +43,14 @@ def password(name: str) -> str:
 
 @pytest.fixture
 def team(database):
-    report = admin.init_server(database.owner_url)
-    add_first_labels(database.owner_url, report)
-    for name, role in PEOPLE.items():
-        admin.add_user(database.owner_url, name, role, password(name))
+    set_up_team(database.owner_url, PEOPLE, password)
     return database
 
 
 @pytest.fixture
 def people(team):
-    opened = {name: ServerProject.open(team.url(name, password(name))) for name in PEOPLE}
-    yield opened
-    for project in opened.values():
-        project.close()
+    with opened_people(team, PEOPLE, password) as opened:
+        yield opened
 
 
 def records(texts: list[str], names: list[str], annotator: str, spans_each: int = 2) -> list[dict]:

@@ -17,10 +17,9 @@ from annotator.core.importer import import_files
 from annotator.core.model import Span
 from annotator.core.paths import seeds_dir
 from annotator.core.storage.postgres import admin
-from annotator.core.storage.postgres.first_labels import add_first_labels
 from annotator.core.storage.postgres.link import Link
 from annotator.core.storage.postgres.project import ServerProject
-from tests.postgres.conftest import OWNER, OWNER_PASSWORD
+from tests.postgres.conftest import OWNER, OWNER_PASSWORD, set_up_team
 
 SAMPLE = min(seeds_dir().glob("*.txt"))
 PEOPLE = ("alice", "bob")
@@ -31,9 +30,7 @@ def password(name: str) -> str:
 
 
 def set_up(owner_url: str) -> None:
-    add_first_labels(owner_url, admin.init_server(owner_url))
-    for name in PEOPLE:
-        admin.add_user(owner_url, name, "annotator", password(name))
+    set_up_team(owner_url, dict.fromkeys(PEOPLE, "annotator"), password)
     with ServerProject.open(owner_url) as owner:
         import_files(owner, [SAMPLE], annotator=OWNER)
 

@@ -22,11 +22,11 @@ from annotator.core.formats import ParsedDocument
 from annotator.core.importer import import_documents, import_files
 from annotator.core.storage.postgres import admin, migrations
 from annotator.core.storage.postgres.connect import connect, transaction
-from annotator.core.storage.postgres.first_labels import add_first_labels
 from annotator.core.storage.postgres.opening import open_server_project
 from annotator.core.storage.postgres.project import ServerProject
 from annotator.core.storage.sqlite import fulltext
 from tests.core.helpers import write_jsonl
+from tests.postgres.conftest import opened_people, set_up_team
 from tests.postgres.test_cli_server import invoke
 
 PEOPLE = {"adam": "admin", "rita": "reviewer", "alice": "annotator"}
@@ -38,18 +38,14 @@ def password(name: str) -> str:
 
 @pytest.fixture
 def team(database):
-    add_first_labels(database.owner_url, admin.init_server(database.owner_url))
-    for name, role in PEOPLE.items():
-        admin.add_user(database.owner_url, name, role, password(name))
+    set_up_team(database.owner_url, PEOPLE, password)
     return database
 
 
 @pytest.fixture
 def people(team):
-    opened = {name: ServerProject.open(team.url(name, password(name))) for name in PEOPLE}
-    yield opened
-    for project in opened.values():
-        project.close()
+    with opened_people(team, PEOPLE, password) as opened:
+        yield opened
 
 
 def articles(n: int, start: int = 0) -> list[dict]:

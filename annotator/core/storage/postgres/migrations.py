@@ -451,18 +451,6 @@ def _tables(cur: psycopg.Cursor) -> None:
     cur.execute(_TABLES)
 
 
-def _document_id_lock(cur: psycopg.Cursor) -> None:
-    cur.execute(_DOCUMENT_ID_LOCK)
-
-
-def _change_log_shape(cur: psycopg.Cursor) -> None:
-    cur.execute(_CHANGE_LOG_SHAPE)
-
-
-def _pruned_change_log(cur: psycopg.Cursor) -> None:
-    cur.execute(_PRUNED_CHANGE_LOG)
-
-
 def _row_security(cur: psycopg.Cursor) -> None:
     cur.execute(_ROW_SECURITY)
 
@@ -509,6 +497,18 @@ def _deferred_text_index(cur: psycopg.Cursor) -> None:
             cur.execute(TEXT_STATISTICS)
     except driver().Error:
         pass
+
+
+def _pruned_change_log(cur: psycopg.Cursor) -> None:
+    cur.execute(_PRUNED_CHANGE_LOG)
+
+
+def _change_log_shape(cur: psycopg.Cursor) -> None:
+    cur.execute(_CHANGE_LOG_SHAPE)
+
+
+def _document_id_lock(cur: psycopg.Cursor) -> None:
+    cur.execute(_DOCUMENT_ID_LOCK)
 
 
 MIGRATIONS: tuple[Migration, ...] = (
